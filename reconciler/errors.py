@@ -102,3 +102,14 @@ class UnsafePlanError(CrosstenantError):
 class StalePlanError(CrosstenantError):
     def __init__(self, message: str):
         super().__init__(message)
+
+
+class PlanError(CrosstenantError):
+    """The live tenants could not be compared with the desired state (e.g. an ambiguous name).
+
+    Raised before any change is computed: a plan is never guessed.
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))

@@ -1,0 +1,245 @@
+"""Orchestration: load → compile → observe → plan, and apply. Async; the CLI runs it once.
+
+The engine never prints: it returns values and calls the callbacks the CLI gives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from reconciler.apply import ApplyReport, ChangeOutcome, execute_plan
+from reconciler.compile import CompiledState, compile_state
+from reconciler.diff import diff_declared
+from reconciler.graph.connection import AuthSpec, Overrides, TenantConnection
+from reconciler.load import load_policies
+from reconciler.plan import Change, Plan, Unmanaged, build_plan, fingerprint
+from reconciler.resolve import resolve_references
+from reconciler.resources import HANDLERS, handler_for
+from reconciler.resources.base import Resource
+from reconciler.resources.memo import forget
+from reconciler.safety import SafetyLimits
+
+# Kinds read for every managed tenant that has access settings (unmanaged partners are found
+# through them); the order is the dependency order of the reads.
+_ACCESS_KINDS = ("policy", "default", "partner", "identity_sync")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    policies: Path
+    overrides: Overrides = field(default_factory=Overrides)
+    tenants: tuple[str, ...] = ()  # --tenant: limit the run to these aliases
+    limits: SafetyLimits = field(default_factory=SafetyLimits)
+
+
+def load(policies: Path) -> CompiledState:
+    """Load and compile offline; raises ConfigError. Nothing is sent to any tenant."""
+    return compile_state(load_policies(policies))
+
+
+def connection_for(alias: str, tenant: Any) -> TenantConnection:
+    auth = tenant.auth
+    return TenantConnection(
+        alias=alias,
+        tenant_id=str(tenant.tenant_id).lower(),
+        cloud=tenant.cloud,
+        graph_url=getattr(tenant, "graph_url", None),
+        authority=getattr(tenant, "authority", None),
+        auth=AuthSpec(
+            method=auth.method,
+            client_id=getattr(auth, "client_id", None),
+            secret_env=getattr(auth, "secret_env", None),
+            certificate_path=getattr(auth, "certificate_path", None),
+            password_env=getattr(auth, "password_env", None),
+            token_file=getattr(auth, "token_file", None),
+        ),
+    )
+
+
+def _selected(compiled: CompiledState, settings: RunSettings) -> list[str]:
+    """Aliases to observe: reachable tenants with something declared in them."""
+    wanted = set(settings.tenants) or set(compiled.tenants)
+    present = {r.tenant for r in compiled.resources} | set(compiled.scopes)
+    return sorted(
+        alias for alias in present & wanted if compiled.tenants[alias].mode in ("managed", "read_only")
+    )
+
+
+@dataclass
+class Observation:
+    """What was read from one run's tenants: live bodies by (tenant, kind, key)."""
+
+    live: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def get(self, res: Resource) -> dict[str, Any] | None:
+        return self.live.get((res.tenant, res.kind, res.key))
+
+
+async def observe(aliases: list[str], kinds_by_tenant: dict[str, set[str]], gateways: dict[str, Any],
+                  compiled: CompiledState) -> Observation:
+    obs = Observation()
+
+    async def read_tenant(alias: str) -> None:
+        gw = gateways[alias]
+        tenant_id = str(compiled.tenants[alias].tenant_id).lower()
+        for kind in _ACCESS_KINDS + tuple(sorted(kinds_by_tenant[alias] - set(_ACCESS_KINDS))):
+            if kind not in kinds_by_tenant[alias]:
+                continue
+            for key, body in (await handler_for(kind).read(gw, tenant_id)).items():
+                obs.live[(alias, kind, key)] = body
+
+    await asyncio.gather(*(read_tenant(a) for a in aliases))
+    return obs
+
+
+def _address_of_partner(compiled: CompiledState, tenant: str, partner_tid: str) -> str:
+    alias = _alias_by_tid(compiled).get(partner_tid)
+    return f"{tenant}.partner.{alias or partner_tid}"
+
+
+def _alias_by_tid(compiled: CompiledState) -> dict[str, str]:
+    return {str(t.tenant_id).lower(): alias for alias, t in compiled.tenants.items()}
+
+
+def _undeclared_partners(compiled: CompiledState, obs: Observation, aliases: list[str]
+                         ) -> tuple[list[Resource], list[Unmanaged]]:
+    """Live partners nobody declared: pruned (under `prune`) or reported as unmanaged."""
+    declared = {(r.tenant, r.key) for r in compiled.resources if r.kind == "partner"}
+    prune: list[Resource] = []
+    unmanaged: list[Unmanaged] = []
+    for (tenant, kind, key), body in sorted(obs.live.items()):
+        if kind != "partner" or tenant not in aliases or (tenant, key) in declared:
+            continue
+        scope = compiled.scopes.get(tenant)
+        if scope is not None and key in scope.ignore:
+            continue
+        address = _address_of_partner(compiled, tenant, key)
+        tenant_id = str(compiled.tenants[tenant].tenant_id).lower()
+        if scope is not None and scope.prune and compiled.tenants[tenant].mode == "managed":
+            meta = {"pruned": True}
+            prune.append(Resource(address, "partner", tenant, tenant_id, key, ensure="absent", meta=meta))
+            if (tenant, "identity_sync", key) in obs.live:
+                prune.append(Resource(f"{address}.identity_sync", "identity_sync", tenant, tenant_id, key,
+                                      ensure="absent", depends_on=(address,), meta=meta))
+        else:
+            has_sync = (tenant, "identity_sync", key) in obs.live
+            note = "partner configuration" + (" with identity synchronization" if has_sync else "")
+            unmanaged.append(Unmanaged(address=address, tenant=tenant, kind="partner", key=key, note=note))
+    return prune, unmanaged
+
+
+def _unknown_property_warnings(resources: list[Resource], obs: Observation) -> list[str]:
+    warnings = []
+    for res in resources:
+        live = obs.get(res)
+        known = getattr(HANDLERS.get(res.kind), "known_properties", None)
+        if live is None or known is None or res.ensure == "absent":
+            continue
+        for prop in sorted(set(live) - set(known)):
+            warnings.append(f"{res.address}: live property {prop!r} is not managed by crosstenant; kept as it is")
+    return warnings
+
+
+def _read_only_warnings(resources: list[Resource], obs: Observation) -> list[str]:
+    """Settings declared in a read_only tenant are checked, never written."""
+    warnings = []
+    for res in resources:
+        live = obs.get(res)
+        if res.ensure == "absent":
+            if live is not None:
+                warnings.append(f"{res.address}: read-only tenant still has this object (declared absent)")
+            continue
+        if live is None:
+            warnings.append(f"{res.address}: missing in read-only tenant {res.tenant}")
+            continue
+        for fc in diff_declared(res.body, live):
+            warnings.append(
+                f"{res.address}: read-only tenant differs at {'.'.join(fc.path)}: "
+                f"live {fc.before!r}, declared {fc.after!r}"
+            )
+    return warnings
+
+
+async def make_plan(compiled: CompiledState, settings: RunSettings, gateways: dict[str, Any]) -> Plan:
+    aliases = _selected(compiled, settings)
+    in_scope = [r for r in compiled.resources if r.tenant in aliases]
+    kinds: dict[str, set[str]] = {a: set() for a in aliases}
+    for res in in_scope:
+        kinds[res.tenant].add(res.kind)
+    for alias in aliases:
+        if alias in compiled.scopes:
+            kinds[alias] |= {"partner", "identity_sync"}
+    tenant_of = _alias_by_tid(compiled)
+    resolved = await resolve_references(in_scope, gateways, tenant_of)
+    obs = await observe(aliases, kinds, gateways, compiled)
+
+    writable = [r for r in resolved if not r.meta.get("read_only")]
+    read_only = [r for r in resolved if r.meta.get("read_only")]
+    pruned, unmanaged = _undeclared_partners(compiled, obs, aliases)
+    warnings = [str(w) for w in compiled.warnings]
+    warnings += _unknown_property_warnings(writable, obs) + _read_only_warnings(read_only, obs)
+
+    pairs = [(r, obs.get(r)) for r in writable + pruned]
+    fingerprints = {r.address: fingerprint(live) for r, live in pairs if live is not None}
+    return build_plan(
+        pairs,
+        payload=lambda res, live: handler_for(res.kind).payload(res, live),
+        replace_paths=lambda kind: getattr(HANDLERS.get(kind), "replace_paths", frozenset()),
+        unmanaged=unmanaged,
+        warnings=warnings,
+        managed_count=len(fingerprints),
+        limits=settings.limits,
+        desired_digest=compiled.digest,
+        live_fingerprints=fingerprints,
+    )
+
+
+async def _with_gateways(compiled: CompiledState, settings: RunSettings,
+                         work: Callable[[dict[str, Any]], Awaitable[Any]]) -> Any:
+    from reconciler.graph.gateway import open_gateways  # lazy: loads msgraph
+
+    aliases = _selected(compiled, settings)
+    connections = [connection_for(a, compiled.tenants[a]) for a in aliases]
+    async with open_gateways(connections, settings.overrides) as gateways:
+        return await work(gateways)
+
+
+async def plan_run(compiled: CompiledState, settings: RunSettings) -> Plan:
+    return await _with_gateways(compiled, settings, lambda gws: make_plan(compiled, settings, gws))
+
+
+async def run_change(change: Change, gateways: dict[str, Any]) -> None:
+    handler = handler_for(change.kind)
+    gw = gateways[change.tenant]
+    action = {"create": handler.create, "update": handler.update, "delete": handler.delete}
+    if change.action == "replace":
+        await handler.delete(gw, change)
+        await handler.create(gw, change)
+    else:
+        await action[change.action](gw, change)
+
+
+async def apply_run(
+    compiled: CompiledState,
+    settings: RunSettings,
+    *,
+    approve: Callable[[Plan], bool],
+    on_start: Callable[[Change], None] = lambda c: None,
+    on_done: Callable[[ChangeOutcome], None] = lambda o: None,
+) -> tuple[Plan, ApplyReport | None]:
+    """Plan again, let `approve` see the plan (and refuse it), then carry it out in order."""
+
+    async def work(gateways: dict[str, Any]) -> tuple[Plan, ApplyReport | None]:
+        plan = await make_plan(compiled, settings, gateways)
+        if not plan.changes or not approve(plan):
+            return plan, None
+        for gw in gateways.values():
+            forget(gw)  # apply acts on fresh reads (check-then-act), not on the plan's memo
+        report = await execute_plan(plan, lambda c: run_change(c, gateways), on_start=on_start, on_done=on_done)
+        return plan, report
+
+    return await _with_gateways(compiled, settings, work)
