@@ -386,3 +386,80 @@ def _check_arguments(call: Call, signature: Signature | None, arity: str) -> Non
                 f"{call.name}: argument {index} ({parameter.name}) is required and cannot be empty",
                 arg.column,
             )
+
+
+# -- patterns Entra documents as unsupported -------------------------------------------------------
+
+
+class UnsupportedExpressionError(ExpressionSyntaxError):
+    """An expression that parses but uses a pattern Entra documents as unsupported."""
+
+
+_EMPTINESS_TESTS = frozenset({"IsNull", "IsNullOrEmpty", "IsPresent"})
+
+
+def unsupported_patterns(expr: Expr, *, cross_tenant: bool = True) -> tuple[UnsupportedExpressionError, ...]:
+    """Every documented-unsupported use in `expr`, in source order (Entra's expression reference).
+
+    - IIF cannot test for an empty or missing value: "If the source attribute used within the IIF
+      function is empty or null, the condition check fails" (its three examples are rejected).
+    - Switch's source must not be IsPresent, IsNull or IsNullOrEmpty (a CAUTION in the docs).
+    - SelectUniqueValue must be at the top level, and is not supported for cross-tenant sync.
+    """
+    found: list[UnsupportedExpressionError] = []
+    for node in walk(expr):
+        if not isinstance(node, Call):
+            continue
+        if node.name == "IIF" and node.args and _tests_emptiness(node.args[0]):
+            found.append(
+                UnsupportedExpressionError(
+                    "IIF cannot test for an empty or missing value (Entra: the condition check fails"
+                    ' when the attribute is empty or null); use Switch([attr], [attr], "", "Other")',
+                    _start_column(node.args[0]),
+                )
+            )
+        if node.name == "Switch" and node.args and _is_call_to(node.args[0], _EMPTINESS_TESTS):
+            found.append(
+                UnsupportedExpressionError(
+                    f"Switch's source must not be {node.args[0].name}(...) (Entra docs);"  # type: ignore[attr-defined]
+                    ' match the empty string "" as a key instead',
+                    node.args[0].column,
+                )
+            )
+        if node.name == "SelectUniqueValue":
+            if cross_tenant:
+                found.append(
+                    UnsupportedExpressionError(
+                        "SelectUniqueValue is not supported for cross-tenant synchronization (only for"
+                        " Workday, SuccessFactors and API-driven provisioning to Active Directory)",
+                        node.column,
+                    )
+                )
+            elif node is not expr:
+                found.append(
+                    UnsupportedExpressionError(
+                        "SelectUniqueValue must be the whole expression; it cannot be nested", node.column
+                    )
+                )
+    return tuple(sorted(found, key=lambda error: error.column))
+
+
+def check_supported(expr: Expr, *, cross_tenant: bool = True) -> None:
+    """Raise the first `unsupported_patterns()` finding, if any."""
+    found = unsupported_patterns(expr, cross_tenant=cross_tenant)
+    if found:
+        raise found[0]
+
+
+def _start_column(expr: Expr) -> int:
+    return _start_column(expr.left) if isinstance(expr, Comparison) else expr.column
+
+
+def _is_call_to(expr: Expr, names: frozenset[str]) -> bool:
+    return isinstance(expr, Call) and expr.name in names
+
+
+def _tests_emptiness(condition: Expr) -> bool:
+    if _is_call_to(condition, _EMPTINESS_TESTS):
+        return True
+    return isinstance(condition, Comparison) and StringLit("") in (condition.left, condition.right)

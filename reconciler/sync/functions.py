@@ -4,11 +4,13 @@ Source: MicrosoftDocs/entra-docs `functions-for-customizing-application-data.md`
 against the 2024-08 revision) for every documented function; Graph's `GET …/schema/functions`
 example for `DefaultDomain` and `AppRoleAssignments`; the cross-tenant docs for `AltSecIdFromNetId`.
 
-Parameter names are the docs' names. Graph uses them as the `key` of each
-`stringKeyAttributeMappingSourceValuePair` (Append, Mid and FormatDateTime agree with the functions
-endpoint), except where `graph_key` says otherwise (Replace, from the parseExpression example).
-Keys the reference does not show are *inferred* to equal the docs' names; `graph_key` is the one
-place to correct them. Repeating parameters are *inferred* to repeat their key once per occurrence.
+Parameter names are the docs' names in Graph's camelCase (`Left(String, NumChars)` → `string`,
+`numChars`). Graph uses them as the `key` of each `stringKeyAttributeMappingSourceValuePair`
+(Append, Mid and FormatDateTime agree with the functions endpoint), except where `graph_key` says
+otherwise (Replace, from the parseExpression example). Keys the reference does not show are
+*inferred*; `graph_key` is the one place to correct them. A repeating parameter is *inferred* to
+repeat its key once per occurrence. The docs name AppRoleAssignmentsComplex's and
+SingleAppRoleAssignment's parameter "[appRoleAssignments]" (the attribute); `source` is inferred.
 
 The live service's list (`GET …/schema/functions`) is authoritative where it is available:
 `FunctionCatalog.from_graph()` builds a catalog from it.
@@ -190,10 +192,10 @@ def _rep(name: str, type_: str = "String") -> Parameter:
 ENTRA_FUNCTIONS = FunctionCatalog.of(
     [
         _fn("Append", _p("source"), _p("suffix")),
-        _fn("AppRoleAssignmentsComplex", _p("appRoleAssignments")),
+        _fn("AppRoleAssignmentsComplex", _p("source")),
         _fn("BitAnd", _p("value1", "Num"), _p("value2", "Num")),
-        _fn("CBool", _p("Expression", "Expression")),
-        _fn("CDate", _p("Expression", "Expression")),
+        _fn("CBool", _p("expression", "Expression")),
+        _fn("CDate", _p("expression", "Expression")),
         # Docs: "source1 … sourceN" then an optional defaultValue. A trailing default cannot be told
         # apart from one more source (and behaves the same), so all arguments are sources.
         FunctionSpec("Coalesce", (Signature(repeated=(_rep("source"),), min_repeats=1),)),
@@ -216,16 +218,16 @@ ENTRA_FUNCTIONS = FunctionCatalog.of(
             ),
         ),
         _fn("Guid"),
-        _fn("IgnoreFlowIfNullOrEmpty", _p("Expression", "Expression")),
+        _fn("IgnoreFlowIfNullOrEmpty", _p("expression", "Expression")),
         _fn("IIF", _p("condition", "Expression"), _p("valueIfTrue"), _p("valueIfFalse")),
         _fn("InStr", _p("value1"), _p("value2"), _opt("start", "Integer"), _opt("compareType", "Enum")),
-        _fn("IsNull", _p("Expression", "Expression")),
-        _fn("IsNullOrEmpty", _p("Expression", "Expression")),
-        _fn("IsPresent", _p("Expression", "Expression")),
-        _fn("IsString", _p("Expression", "Expression")),
+        _fn("IsNull", _p("expression", "Expression")),
+        _fn("IsNullOrEmpty", _p("expression", "Expression")),
+        _fn("IsPresent", _p("expression", "Expression")),
+        _fn("IsString", _p("expression", "Expression")),
         _fn("Item", _p("attribute", "Attribute"), _p("index", "Integer")),
         FunctionSpec("Join", (Signature(fixed=(_p("separator"),), repeated=(_rep("source"),), min_repeats=1),)),
-        _fn("Left", _p("String", "Attribute"), _p("NumChars", "Integer")),
+        _fn("Left", _p("string", "Attribute"), _p("numChars", "Integer")),
         _fn("Mid", _p("source"), _p("start", "Integer"), _p("length", "Integer")),
         _fn("NormalizeDiacritics", _p("source")),
         _fn("Not", _p("source", "Boolean")),
@@ -234,12 +236,12 @@ ENTRA_FUNCTIONS = FunctionCatalog.of(
         _fn("PCase", _p("source"), _opt("wordSeparators")),
         _fn(
             "RandomString",
-            _p("Length", "Number"),
-            _p("MinimumNumbers", "Number"),
-            _p("MinimumSpecialCharacters", "Number"),
-            _p("MinimumCapital", "Number"),
-            _p("MinimumLowerCase", "Number"),
-            _opt("CharactersToAvoid"),
+            _p("length", "Number"),
+            _p("minimumNumbers", "Number"),
+            _p("minimumSpecialCharacters", "Number"),
+            _p("minimumCapital", "Number"),
+            _p("minimumLowerCase", "Number"),
+            _opt("charactersToAvoid"),
         ),
         _fn("Redact", _p("source")),
         _fn("RemoveDuplicates", _p("attribute", "Attribute")),
@@ -260,7 +262,7 @@ ENTRA_FUNCTIONS = FunctionCatalog.of(
             (Signature(repeated=(_rep("uniqueValueRule"),), min_repeats=2),),
             notes="top level only; not supported for cross-tenant synchronization (Entra docs)",
         ),
-        _fn("SingleAppRoleAssignment", _p("appRoleAssignments")),
+        _fn("SingleAppRoleAssignment", _p("source")),
         _fn("Split", _p("source"), _p("delimiter")),
         _fn("StripSpaces", _p("source")),
         FunctionSpec(
@@ -275,7 +277,7 @@ ENTRA_FUNCTIONS = FunctionCatalog.of(
         ),
         _fn("ToLower", _p("source"), _opt("culture")),
         _fn("ToUpper", _p("source"), _opt("culture")),
-        _fn("Word", _p("String"), _p("WordNumber", "Integer"), _p("delimiters")),
+        _fn("Word", _p("string"), _p("wordNumber", "Integer"), _p("delimiters")),
         # Listed by Graph's functions endpoint example, absent from the expression reference.
         _fn("AppRoleAssignments", _p("source"), documented=False, notes="Graph functions endpoint only"),
         _fn("DefaultDomain", documented=False, notes="Graph functions endpoint only"),
