@@ -21,7 +21,7 @@ sources, Switch's key/value pairs) as its key repeated once per argument.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from reconciler.errors import CrosstenantError
@@ -73,7 +73,7 @@ def from_attribute_mapping_source(
             raise MappingSourceError(f"attribute mapping source without a name: {dict(source)!r}")
         return AttributeRef(name)
     if kind == "Constant":
-        return StringLit(name if name is not None else _constant_from_expression(source))
+        return _constant(source)
     expression = source.get("expression")
     if expression:
         try:
@@ -88,27 +88,47 @@ def from_attribute_mapping_source(
     return _call_from_tree(source, functions, check_functions)
 
 
-def comparison_key(expr: Expr) -> Expr:
-    """`expr` as Graph's tree sees it: numbers as string constants, trailing empty arguments dropped.
+def comparison_key(expr: Expr, *, functions: FunctionCatalog = ENTRA_FUNCTIONS) -> Hashable:
+    """`expr` as Graph's tree keeps it: each argument under its parameter key, empty ones dropped,
+    numbers as string constants.
 
-    Compare `comparison_key(declared) == comparison_key(live)` to ignore what Graph cannot keep
-    apart (`Mid([x], 1, 8)` vs `Mid([x], "1", "8")`) or pads (`Replace([x], "a", , , "b")` vs
-    `Replace([x], "a", , , "b", , )`).
+    Equal keys mean Graph cannot tell the two expressions apart: `Mid([x], 1, 8)` and
+    `Mid([x], "1", "8")`; `Replace([x], "a", , , "b")` and the same with `, , )` padding;
+    `FormatDateTime([d], , "in", "out")` and `FormatDateTime([d], "in", "out")`. A function the
+    catalog cannot name keys its arguments by position.
     """
-    if isinstance(expr, NumberLit):
-        return StringLit(str(expr.value), expr.column)
+    if isinstance(expr, AttributeRef):
+        return ("attribute", expr.name)
+    if isinstance(expr, (StringLit, NumberLit)):
+        return ("constant", str(expr.value))
+    if isinstance(expr, Keyword):
+        return ("keyword", expr.name)
     if isinstance(expr, Comparison):
-        return Comparison(expr.op, comparison_key(expr.left), comparison_key(expr.right), expr.column)
+        return ("comparison", expr.op, comparison_key(expr.left, functions=functions),
+                comparison_key(expr.right, functions=functions))
     if isinstance(expr, Call):
-        args = [comparison_key(arg) for arg in expr.args]
-        while args and isinstance(args[-1], Omitted):
-            args.pop()
-        return Call(expr.name, tuple(args), expr.column)
-    return expr
+        spec = functions.get(expr.name)
+        signature = spec.signature_for(len(expr.args)) if spec else None
+        keys = (
+            [p.key for p in signature.parameters_for(len(expr.args))]
+            if signature
+            else [f"#{i}" for i in range(len(expr.args))]
+        )
+        return (
+            "call",
+            expr.name,
+            tuple(
+                (key, comparison_key(arg, functions=functions))
+                for key, arg in zip(keys, expr.args)
+                if not isinstance(arg, Omitted)
+            ),
+        )
+    return ("omitted",)
 
 
-def same_mapping(declared: Expr, live: Expr) -> bool:
-    return comparison_key(declared) == comparison_key(live)
+def same_mapping(declared: Expr, live: Expr, *, functions: FunctionCatalog = ENTRA_FUNCTIONS) -> bool:
+    """Whether two expressions give Graph the same mapping (see `comparison_key`)."""
+    return comparison_key(declared, functions=functions) == comparison_key(live, functions=functions)
 
 
 # -- AST → Graph -------------------------------------------------------------------------------
@@ -167,6 +187,13 @@ def _source_type(source: Mapping[str, Any]) -> str:
     return kind
 
 
+def _constant(source: Mapping[str, Any]) -> Expr:
+    name = source.get("name")
+    if name in KEYWORDS and source.get("expression") == name:
+        return Keyword(name)
+    return StringLit(name if name is not None else _constant_from_expression(source))
+
+
 def _constant_from_expression(source: Mapping[str, Any]) -> str:
     expression = source.get("expression")
     if not expression:
@@ -180,10 +207,7 @@ def _constant_from_expression(source: Mapping[str, Any]) -> str:
 def _tree_node(source: Mapping[str, Any], functions: FunctionCatalog, check: bool) -> Expr:
     kind = _source_type(source)
     if kind == "Constant":
-        name = source.get("name")
-        if name in KEYWORDS and source.get("expression") == name:
-            return Keyword(name)
-        return StringLit(name if name is not None else _constant_from_expression(source))
+        return _constant(source)
     if kind == "Attribute":
         return from_attribute_mapping_source(source, functions=functions, check_functions=check)
     return _call_from_tree(source, functions, check)
