@@ -1,0 +1,63 @@
+"""Pydantic models of the policy YAML (strict, frozen, unknown keys are errors)."""
+
+from reconciler.model.access import (
+    ApplicationsAccess,
+    ApplicationTarget,
+    AutomaticRedemption,
+    B2BSetting,
+    DefaultSettings,
+    DevicesFilter,
+    GroupTarget,
+    InboundTrust,
+    PartnerSettings,
+    PolicySettings,
+    TenantAccess,
+    TenantRestrictions,
+    UserSyncInbound,
+    UsersAndGroupsAccess,
+    UserTarget,
+)
+from reconciler.model.base import ABSENT, INHERIT, Inherit, StrictModel, is_inherit
+from reconciler.model.state import DesiredState, NodePath, json_schema
+from reconciler.model.tenant import (
+    Auth,
+    AzureCliAuth,
+    CertificateAuth,
+    ClientSecretAuth,
+    ManagedIdentityAuth,
+    Tenant,
+    WorkloadIdentityAuth,
+)
+
+__all__ = [
+    "ABSENT",
+    "INHERIT",
+    "ApplicationTarget",
+    "ApplicationsAccess",
+    "Auth",
+    "AutomaticRedemption",
+    "AzureCliAuth",
+    "B2BSetting",
+    "CertificateAuth",
+    "ClientSecretAuth",
+    "DefaultSettings",
+    "DesiredState",
+    "DevicesFilter",
+    "GroupTarget",
+    "InboundTrust",
+    "Inherit",
+    "ManagedIdentityAuth",
+    "NodePath",
+    "PartnerSettings",
+    "PolicySettings",
+    "StrictModel",
+    "Tenant",
+    "TenantAccess",
+    "TenantRestrictions",
+    "UserSyncInbound",
+    "UserTarget",
+    "UsersAndGroupsAccess",
+    "WorkloadIdentityAuth",
+    "is_inherit",
+    "json_schema",
+]
