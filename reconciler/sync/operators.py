@@ -106,7 +106,8 @@ def resolve_tokens(filter_operators: Mapping | Iterable[Mapping]) -> dict[Scopin
 
 
 def _fold(token: str) -> str:
-    return " ".join(token.upper().replace("_", " ").split())
+    # scoping.md: "NOT EQUALS" vs "NOT_EQUALS", "IS TRUE" vs "ISTRUE" are all plausible spellings.
+    return "".join(token.upper().replace("_", " ").split())
 
 
 def _is_integer(value: str) -> bool:
@@ -123,4 +124,4 @@ def _unknown_message(what: str, name: str) -> str:
 
 _BY_YAML: dict[str, ScopingOperator] = {op.yaml_name: op for op in ScopingOperator}
 _BY_TOKEN: dict[str, ScopingOperator] = {_fold(op.token): op for op in ScopingOperator}
-_NOT_SUPPORTED = frozenset({_fold("IsMemberOf"), _fold("IS MEMBER OF")})
+_NOT_SUPPORTED = frozenset({_fold("IsMemberOf")})
