@@ -79,5 +79,11 @@ class Store:
                 (key, value),
             )
 
+    def clear(self) -> None:
+        """Remove every object and meta value (the control API's reset, before reseeding)."""
+        with self._lock:
+            self._db.execute("DELETE FROM objects")
+            self._db.execute("DELETE FROM meta")
+
     def close(self) -> None:
         self._db.close()
