@@ -1,4 +1,4 @@
-"""The attribute-mapping expression language: tokenizer, parser and AST.
+r"""The attribute-mapping expression language: parser and AST.
 
 Grammar (Entra's "Reference for writing expressions for attribute mappings", plus what its examples
 use):
@@ -20,8 +20,8 @@ use):
 - Function names are case-sensitive ("The syntax is case-sensitive") and checked against a
   `FunctionCatalog`, with their arity.
 
-Columns are 1-based offsets into the expression text (a newline counts as one character).
-Columns never take part in AST equality.
+Columns are 1-based offsets into the expression text (a newline counts as one character); 0 on
+nodes built from Graph's tree, which has no text. Columns never take part in AST equality.
 """
 
 from __future__ import annotations
@@ -171,6 +171,7 @@ _ATTRIBUTE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 _DIGITS = frozenset("0123456789")
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _BOOLEAN_WORDS = frozenset({"true", "false"})
+MAX_NESTING = 64  # calls inside calls; keeps a hostile expression from exhausting the stack
 
 
 class _Parser:
@@ -178,6 +179,7 @@ class _Parser:
         self.text = text
         self.pos = 0
         self.functions = functions
+        self.depth = 0
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -323,6 +325,9 @@ class _Parser:
                 hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
                 raise self.error(f"unknown function '{name}'{hint}", start)
         open_paren = self.pos
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"functions are nested more than {MAX_NESTING} deep", start)
         self.pos += 1
         args: list[Expr] = []
         self.skip_ws()
@@ -344,6 +349,7 @@ class _Parser:
                         " found end of expression"
                     )
                 raise self.error(f"expected ',' or ')' after argument {len(args)} of {name}, found {self.found()}")
+        self.depth -= 1
         call = Call(name, tuple(args), start + 1)
         if spec is not None:
             _check_arguments(call, spec.signature_for(len(args)), spec.arity_description())

@@ -39,7 +39,7 @@ from reconciler.sync.expression import (
     parse,
     quote,
 )
-from reconciler.sync.functions import ENTRA_FUNCTIONS, KEYWORDS, FunctionCatalog
+from reconciler.sync.functions import ENTRA_FUNCTIONS, KEYWORDS, FunctionCatalog, Signature
 
 _COMPARISON_KEYS = ("left", "right")  # inferred, see the module docstring
 _SOURCE_TYPES = {"attribute": "Attribute", "constant": "Constant", "function": "Function"}
@@ -104,8 +104,8 @@ def comparison_key(expr: Expr, *, functions: FunctionCatalog = ENTRA_FUNCTIONS) 
     if isinstance(expr, Keyword):
         return ("keyword", expr.name)
     if isinstance(expr, Comparison):
-        return ("comparison", expr.op, comparison_key(expr.left, functions=functions),
-                comparison_key(expr.right, functions=functions))
+        left = comparison_key(expr.left, functions=functions)
+        return ("comparison", expr.op, left, comparison_key(expr.right, functions=functions))
     if isinstance(expr, Call):
         spec = functions.get(expr.name)
         signature = spec.signature_for(len(expr.args)) if spec else None
@@ -232,7 +232,13 @@ def _call_from_tree(source: Mapping[str, Any], functions: FunctionCatalog, check
     return Call(name, tuple(args))
 
 
-def _place_by_key(name, pairs, signatures, functions, check) -> list[Expr]:
+def _place_by_key(
+    name: str,
+    pairs: list[tuple[str | None, Mapping[str, Any]]],
+    signatures: tuple[Signature, ...],
+    functions: FunctionCatalog,
+    check: bool,
+) -> list[Expr]:
     """Put each keyed value at its parameter's position; unlisted positions become `Omitted`."""
     keys = [key for key, _ in pairs]
     for signature in sorted(signatures, key=lambda s: len(s.fixed)):

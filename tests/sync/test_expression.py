@@ -266,6 +266,14 @@ def test_errors_have_exact_messages_and_columns(text, message, column):
     assert str(caught.value) == f"{message} (column {column})"
 
 
+def test_nesting_is_bounded():
+    deep = "ToLower(" * 64 + "[a]" + ")" * 64
+    assert parse(deep).to_source() == deep
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        parse("ToLower(" * 65 + "[a]" + ")" * 65)
+    assert (caught.value.message, caught.value.column) == ("functions are nested more than 64 deep", 513)
+
+
 def test_errors_are_project_errors_and_value_errors():
     with pytest.raises(CrosstenantError):
         parse("Joinn()")
