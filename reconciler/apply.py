@@ -108,6 +108,7 @@ async def execute_plan(
     `on_start` is called before each run, `on_done` with every outcome, skipped ones too.
     """
     needs = execution_prerequisites(plan.changes)
+    _require_dependency_order(plan.changes, needs)
     # For a change that did not apply: the root causes, and whether one of them is a failure.
     blocked: dict[str, tuple[frozenset[str], bool]] = {}
     outcomes: list[ChangeOutcome] = []
@@ -136,6 +137,16 @@ async def execute_plan(
         on_done(outcome)
 
     return ApplyReport(outcomes=tuple(outcomes), plan_checksum=plan.checksum)
+
+
+def _require_dependency_order(changes: tuple[Change, ...], needs: dict[str, frozenset[str]]) -> None:
+    """Refuse, before any write, a plan whose order would run a change before a prerequisite."""
+    seen: set[str] = set()
+    for change in changes:
+        early = sorted(needs[change.address] - seen)
+        if early:
+            raise ValueError(f"{change.address} is ordered before {', '.join(early)}, which it needs")
+        seen.add(change.address)
 
 
 async def _run_one(

@@ -15,14 +15,11 @@ import heapq
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import reconciler
 from reconciler.errors import CrosstenantError
 from reconciler.safety import SafetyLimits, raise_if_unsafe, unsafe_reasons
-
-if TYPE_CHECKING:
-    from reconciler.resources.base import Resource
 
 FORMAT_VERSION = "1.0"
 
@@ -254,12 +251,39 @@ def fingerprint(body: Mapping[str, Any] | None) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-PayloadBuilder = Callable[["Resource", "dict[str, Any] | None"], "dict[str, Any]"]
+class DesiredResource(Protocol):
+    """What planning reads of a desired resource: `resources.base.Resource` satisfies it.
+
+    A protocol rather than an import keeps the pure core free of the resources layer.
+    """
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def tenant(self) -> str: ...
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def body(self) -> dict[str, Any]: ...
+    @property
+    def ensure(self) -> str: ...
+    @property
+    def depends_on(self) -> tuple[str, ...]: ...
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
+
+# The resource argument is typed Any: a handler's `payload(desired: Resource, ...)` must fit.
+PayloadBuilder = Callable[[Any, "dict[str, Any] | None"], "dict[str, Any]"]
 ReplacePaths = Callable[[str], frozenset[tuple[str, ...]]]
 
 
 def build_plan(
-    pairs: Iterable[tuple[Resource, dict[str, Any] | None]],
+    pairs: Iterable[tuple[DesiredResource, dict[str, Any] | None]],
     *,
     payload: PayloadBuilder,
     replace_paths: ReplacePaths = lambda kind: frozenset(),
@@ -298,7 +322,7 @@ def build_plan(
 
 
 def change_for(
-    resource: Resource,
+    resource: DesiredResource,
     live: dict[str, Any] | None,
     *,
     payload: PayloadBuilder,
@@ -309,19 +333,22 @@ def change_for(
     from reconciler.diff import declared_leaves, diff_declared
 
     def make(action: Action, reason: str, fields: tuple[FieldChange, ...], body: dict[str, Any] | None) -> Change:
-        return Change(
-            address=resource.address,
-            kind=resource.kind,
-            tenant=resource.tenant,
-            tenant_id=resource.tenant_id,
-            key=resource.key,
-            action=action,
-            fields=tuple(FieldChange(f.path, _jsonable_side(f.before), _jsonable_side(f.after)) for f in fields),
-            payload=_jsonable(body),
-            depends_on=tuple(resource.depends_on),
-            meta=_jsonable(dict(resource.meta)),
-            reason=reason,
-        )
+        try:
+            return Change(
+                address=resource.address,
+                kind=resource.kind,
+                tenant=resource.tenant,
+                tenant_id=resource.tenant_id,
+                key=resource.key,
+                action=action,
+                fields=tuple(FieldChange(f.path, _jsonable_side(f.before), _jsonable_side(f.after)) for f in fields),
+                payload=_jsonable(body),
+                depends_on=tuple(resource.depends_on),
+                meta=_jsonable(dict(resource.meta)),
+                reason=reason,
+            )
+        except (TypeError, ValueError) as e:  # a plan must be JSON: refuse it here, not when saving
+            raise ValueError(f"{resource.address}: the change is not JSON-serialisable: {e}") from e
 
     if resource.ensure == "absent":
         if live is None:

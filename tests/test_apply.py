@@ -184,3 +184,11 @@ def test_an_empty_plan_reports_nothing_and_is_ok():
     report = execute(Plan(), FakeRun())
     assert (report.outcomes, report.ok) == ((), True)
     assert ChangeOutcome("a", "create", "applied").to_json()["blocked_by"] == []
+
+
+def test_a_plan_out_of_dependency_order_is_refused_before_any_write():
+    run = FakeRun()
+    plan = Plan(changes=(ch("t.partner.s.identity_sync", depends_on=["t.partner.s"]), ch("t.partner.s")))
+    with pytest.raises(ValueError, match="t.partner.s.identity_sync is ordered before t.partner.s"):
+        execute(plan, run)
+    assert run.ran == []

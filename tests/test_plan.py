@@ -404,3 +404,9 @@ def test_missing_marker_is_a_singleton_that_survives_copies():
     assert copy.deepcopy(MISSING) is MISSING
     assert pickle.loads(pickle.dumps(MISSING)) is MISSING
     assert repr(MISSING) == "MISSING"
+
+
+def test_a_change_that_is_not_json_is_refused_when_planned_naming_the_resource():
+    r = partner("contoso", CONTOSO, "fabrikam", {"inboundTrust": {"isMfaAccepted": True}}, meta={"when": object()})
+    with pytest.raises(ValueError, match="contoso.partner.fabrikam: the change is not JSON-serialisable"):
+        build_plan([(r, None)], payload=overlay)
