@@ -258,3 +258,12 @@ def test_apply_report_lists_outcomes_and_why():
     assert "           DependencyFailed: fabrikam.partner.00000000-0000-0000-0000-00000000c0de.identity_sync failed" in text
     assert "  skipped  contoso.link.contoso-to-fabrikam.job (replace)" in text
     assert text.endswith("Apply: 3 applied, 1 failed, 1 skipped.\n")
+
+
+def test_apply_report_of_nothing_and_its_colours():
+    from reconciler.apply import ApplyReport
+
+    assert render_apply_report_text(ApplyReport((), "c").to_json()) == "Apply: nothing to do.\n"
+    coloured = render_apply_report_text(golden_report_json(), color=True)
+    assert "\x1b[1;31mFAILED \x1b[0m" in coloured
+    assert ANSI.sub("", coloured) == render_apply_report_text(golden_report_json())
