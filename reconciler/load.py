@@ -52,10 +52,11 @@ def load_policies(directory: Path) -> DesiredState:
             continue
         parsed = parse_yaml(text, name)
         diagnostics.extend(parsed.diagnostics)
-        if parsed.diagnostics:
+        if parsed.fatal:
             all_parsed = False
+            continue
         if parsed.data is None:
-            continue  # an empty file (or one that did not parse)
+            continue  # an empty file
         if not isinstance(parsed.data, dict):
             where = parsed.positions[()].value
             diagnostics.append(

@@ -42,6 +42,9 @@ class NodePosition:
 @dataclass
 class ParsedFile:
     data: Any = None  # None for an empty file
+    # A problem after which the data cannot be trusted (syntax, unsupported tag); a duplicate
+    # key is not one: the first declaration is kept and the rest of the file still checked.
+    fatal: bool = False
     positions: dict[NodePath, NodePosition] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -60,9 +63,13 @@ def parse_yaml(text: str, display_name: str) -> ParsedFile:
         mark = err.problem_mark or err.context_mark
         where = _location(display_name, mark) if mark else SourceLocation(display_name, 1, 1)
         problem = err.problem or err.context or "invalid YAML"
+        if err.context and err.problem and err.problem.startswith("but "):
+            problem = f"{err.context} {err.problem}"  # "expected a single document … but found another"
+        parsed.fatal = True
         parsed.diagnostics.append(Diagnostic(f"YAML syntax error: {problem}", "", where))
         return parsed
     except YAMLError as err:  # unmarked errors (e.g. reader errors)
+        parsed.fatal = True
         parsed.diagnostics.append(Diagnostic(f"YAML error: {err}", "", SourceLocation(display_name, 1, 1)))
         return parsed
     if root is None:
@@ -86,7 +93,8 @@ class _Converter:
     def _loc(self, node: Node) -> SourceLocation:
         return _location(self._file, node.start_mark)
 
-    def _error(self, message: str, path: NodePath, node: Node) -> None:
+    def _error(self, message: str, path: NodePath, node: Node, fatal: bool = True) -> None:
+        self._parsed.fatal = self._parsed.fatal or fatal
         self._parsed.diagnostics.append(Diagnostic(message, dotted(path), self._loc(node)))
 
     def convert(self, node: Node, path: NodePath, key_node: Node | None) -> Any:
@@ -143,6 +151,7 @@ class _Converter:
                     f"duplicate key '{key}' (first declared at {self._loc(first_seen[key])})",
                     (*path, key),
                     key_node,
+                    fatal=False,
                 )
                 continue
             first_seen[key] = key_node
