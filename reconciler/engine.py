@@ -189,6 +189,7 @@ async def make_plan(compiled: CompiledState, settings: RunSettings, gateways: di
         pairs,
         payload=lambda res, live: handler_for(res.kind).payload(res, live),
         replace_paths=lambda kind: getattr(HANDLERS.get(kind), "replace_paths", frozenset()),
+        kind_order=lambda kind: getattr(HANDLERS.get(kind), "order", 100),
         unmanaged=unmanaged,
         warnings=warnings,
         managed_count=len(fingerprints),
