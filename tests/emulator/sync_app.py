@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import json
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():
+    # starlette 1.x warns that it prefers `httpx2`; the venv has httpx, which works the same here.
+    warnings.filterwarnings("ignore", message=".*httpx2.*")
+    from starlette.testclient import TestClient
 
 from reconciler.emulator.context import Caller, EmulatorContext
 from reconciler.emulator.errors import GraphHTTPError, error_response
