@@ -119,8 +119,14 @@ def graph_value(value: Any) -> Any:
 
 
 def graph_targets(targets: tuple[Any, ...]) -> list[dict[str, Any]]:
-    """Targets in a deterministic order (Graph's order is not meaningful; diffs must not flap)."""
-    return sorted((graph_target(t) for t in targets), key=_canonical)
+    """Targets ordered by (targetType, target), the order the handlers normalise live lists to
+    (Graph's order is not meaningful, and a diff must not flap on it)."""
+    return sorted((graph_target(t) for t in targets), key=_target_order)
+
+
+def _target_order(target: dict[str, Any]) -> tuple[str, str]:
+    value = target["target"]
+    return (target["targetType"], value if isinstance(value, str) else _canonical(value))
 
 
 def graph_target(target: Any) -> dict[str, Any]:

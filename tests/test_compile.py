@@ -148,10 +148,10 @@ def test_targets_are_typed_sorted_and_names_left_for_the_engine() -> None:
     assert setting["usersAndGroups"] == {
         "accessType": "blocked",
         "targets": [
-            {"target": "5c5c5c5c-0000-0000-0000-000000000001", "targetType": "user"},
             {"target": "6f546279-4da5-4b53-a095-09ea0cef9971", "targetType": "group"},
-            {"target": "AllUsers", "targetType": "user"},
             {"target": {"name": "Sales", "resolve": "group"}, "targetType": "group"},
+            {"target": "5c5c5c5c-0000-0000-0000-000000000001", "targetType": "user"},
+            {"target": "AllUsers", "targetType": "user"},
         ],
     }
     assert setting["applications"]["targets"] == [
