@@ -141,9 +141,11 @@ def graph_target(target: Any) -> dict[str, Any]:
         return {"target": target.user, "targetType": "user"}
     if isinstance(target, ApplicationTarget):
         return {"target": target.application, "targetType": "application"}
-    if is_guid(target.group):
-        return {"target": target.group.lower(), "targetType": "group"}
-    return {"target": {"resolve": "group", "name": target.group}, "targetType": "group"}
+    if isinstance(target, GroupTarget):
+        if is_guid(target.group):
+            return {"target": target.group.lower(), "targetType": "group"}
+        return {"target": {"resolve": "group", "name": target.group}, "targetType": "group"}
+    raise TypeError(f"not a target: {target!r}")
 
 
 def settings_body(settings: StrictModel) -> dict[str, Any]:
