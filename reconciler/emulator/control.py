@@ -22,7 +22,7 @@ from reconciler.emulator.context import EmulatorContext
 from reconciler.emulator.faults import FaultRule, FaultRuleError, FaultRules
 from reconciler.emulator.requestlog import RequestLog
 
-LOOPBACK = frozenset({"127.0.0.1", "::1", "testclient"})  # "testclient": starlette's in-process client
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 # Knobs of the core and the cross-tenant access routes; `POST /_emulator/config` sets them.
 # Other route modules keep their own state in `ctx.knobs` under their own names.

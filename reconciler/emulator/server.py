@@ -22,6 +22,9 @@ from reconciler.emulator.app import build_emulator
 from reconciler.emulator.tls import ensure_certificates
 
 ENDPOINT_FILE = "endpoint.json"
+# Seconds a stop waits for open connections: an idle keep-alive client never answers the TLS
+# close_notify, and asyncio would otherwise wait 30 s for it.
+SHUTDOWN_GRACE = 1.0
 
 
 def serve(port: int, state_dir: Path, seed: Path | None, host: str = "127.0.0.1",
@@ -42,7 +45,8 @@ def serve(port: int, state_dir: Path, seed: Path | None, host: str = "127.0.0.1"
         (announce or _print_line)(f"crosstenant emulator listening on {url} (CA bundle: {tls.ca_cert})")
 
     config = uvicorn.Config(emulator.app, ssl_certfile=str(tls.server_cert), ssl_keyfile=str(tls.server_key),
-                            log_level="warning", access_log=False, lifespan="off", server_header=False)
+                            log_level="warning", access_log=False, lifespan="off", server_header=False,
+                            timeout_graceful_shutdown=SHUTDOWN_GRACE)
     server = _Server(config, on_started)
     try:
         server.run(sockets=[sock])
