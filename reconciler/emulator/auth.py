@@ -5,6 +5,10 @@ disable_instance_discovery=True)`) reads `/{tenant}/v2.0/.well-known/openid-conf
 posts the client-credentials grant to the `token_endpoint` it names. The access token is an
 RS256 JWT signed with the emulator's own key (kept in the state folder, so tokens outlive a
 restart); its `roles` are the application permissions the seed grants the app.
+
+Trusting the emulator's CA from azure-identity: both the credential's `connection_verify=<ca.pem>`
+keyword (azure-core transport option) and `REQUESTS_CA_BUNDLE=<ca.pem>` work (tests/emulator/test_server.py).
+Client assertions (certificates, workload identity federation) are not emulated: client secrets only.
 """
 
 from __future__ import annotations
