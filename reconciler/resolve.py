@@ -1,7 +1,8 @@
 """Resolve names in desired bodies to object ids through Graph, at plan time.
 
 Compile leaves `{"resolve": "group", "name": "Sales"}` where a target was written as a group
-display name. Names are not unique in Entra, so a name that matches no group or several is a
+display name (and `{"resolve": "user", "name": "<UPN>", "tenant": "<alias>"}` for a link's
+assigned users); `tenant` names the directory, else it follows from where the name stands. Names are not unique in Entra, so a name that matches no group or several is a
 plan error naming the candidates (field fault 11), and a failed lookup aborts the plan: the
 caller never sees a diff computed from a guess.
 """
@@ -54,7 +55,7 @@ async def resolve_references(
 ) -> list[Resource]:
     """`resources` with every name reference replaced by the object id it names."""
     problems: list[str] = []
-    cache: dict[tuple[str, str], str] = {}
+    cache: dict[tuple[str, str, str], str] = {}
     out: list[Resource] = []
     for res in resources:
         refs = list(_references(res.body))
@@ -63,25 +64,23 @@ async def resolve_references(
             continue
         ids: dict[int, str] = {}
         for path, ref in refs:
-            where = directory_tenant(res, path, tenant_of)
+            where = ref.get("tenant") or directory_tenant(res, path, tenant_of)
             field = ".".join(path)
+            kind = ref["resolve"]
             if where is None or where not in gateways:
                 problems.append(
-                    f"{res.address}: {field}: cannot look up {ref['resolve']} {ref['name']!r}: its "
+                    f"{res.address}: {field}: cannot look up {kind} {ref['name']!r}: its "
                     "directory is not a reachable tenant here; give the object id instead"
                 )
                 continue
-            key = (where, ref["name"])
+            key = (where, kind, ref["name"])
             if key not in cache:
-                found = await gateways[where].list(
-                    "/groups", params={"$filter": f"displayName eq {odata_literal(ref['name'])}",
-                                       "$select": "id,displayName"}
-                )
+                found = await _lookup(gateways[where], kind, ref["name"])
                 if len(found) != 1:
-                    candidates = ", ".join(sorted(f"{g['id']} ({g.get('displayName')})" for g in found))
+                    candidates = ", ".join(sorted(f"{o['id']} ({o.get('displayName')})" for o in found))
                     problems.append(
-                        f"{res.address}: {field}: group {ref['name']!r} in tenant {where} "
-                        + (f"is ambiguous: {len(found)} groups match: {candidates}" if found else "was not found")
+                        f"{res.address}: {field}: {kind} {ref['name']!r} in tenant {where} "
+                        + (f"is ambiguous: {len(found)} {kind}s match: {candidates}" if found else "was not found")
                     )
                     continue
                 cache[key] = found[0]["id"]
@@ -90,6 +89,16 @@ async def resolve_references(
     if problems:
         raise PlanError(problems)
     return out
+
+
+# How each kind of name is looked up: (collection, the property the name is matched on).
+_LOOKUPS = {"group": ("/groups", "displayName"), "user": ("/users", "userPrincipalName")}
+
+
+async def _lookup(gw: Any, kind: str, name: str) -> list[dict[str, Any]]:
+    collection, prop = _LOOKUPS[kind]
+    return await gw.list(collection, params={"$filter": f"{prop} eq {odata_literal(name)}",
+                                             "$select": "id,displayName"})
 
 
 def _substitute(value: Any, ids: dict[int, str]) -> Any:
@@ -101,5 +110,7 @@ def _substitute(value: Any, ids: dict[int, str]) -> Any:
         resolved = [_substitute(v, ids) for v in value]
         if all(isinstance(t, dict) and "target" in t for t in resolved):
             resolved.sort(key=lambda t: (str(t.get("targetType", "")), str(t.get("target", ""))))
+        elif all(isinstance(t, str) for t in resolved):
+            resolved.sort()  # object ids, e.g. a link's assigned principals
         return resolved
     return value
