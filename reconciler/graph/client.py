@@ -88,9 +88,10 @@ class GraphStack:
     """One tenant's SDK objects. `service_client` is kept for `$batch` (BatchRequestBuilder)."""
 
     def __init__(self, *, alias: str, http_client: httpx.AsyncClient, adapter: Any, service_client: Any,
-                 credential: Any):
+                 credential: Any, pools: list[httpx.AsyncBaseTransport] | None = None):
         self.alias = alias
         self.http_client = http_client
+        self._pools = pools or []
         self.adapter = adapter
         self.service_client = service_client
         self.credential = credential
@@ -134,6 +135,8 @@ class GraphStack:
         self._closed = True
         try:
             await self.http_client.aclose()
+            for pool in self._pools:
+                await pool.aclose()
         finally:
             close = getattr(self.credential, "close", None)
             if close is not None:
@@ -174,6 +177,10 @@ def build_stack(
             inspect_request_headers=False, inspect_response_headers=False
         ),
     }
+    # msgraph_core's AsyncGraphTransport, which the factory wraps around these, does not forward
+    # aclose() (kiota's AsyncKiotaTransport does): without closing them ourselves, every run would
+    # leave its pooled connections open.
+    pools = [http_client._transport, *(t for t in http_client._mounts.values() if t is not None)]
     http_client = GraphClientFactory.create_with_default_middleware(client=http_client, options=options)
     auth = AzureIdentityAuthenticationProvider(
         credential,
@@ -185,7 +192,7 @@ def build_stack(
     adapter = GraphRequestAdapter(auth, client=http_client)
     service_client = GraphServiceClient(request_adapter=adapter)
     return GraphStack(alias=alias, http_client=http_client, adapter=adapter, service_client=service_client,
-                      credential=credential)
+                      credential=credential, pools=pools)
 
 
 def _tls_context(ca_bundle: str | None) -> ssl.SSLContext | bool:

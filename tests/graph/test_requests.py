@@ -251,3 +251,23 @@ def test_debug_log_has_one_line_per_request_without_token_or_body(fake_time, cap
     text = "\n".join(lines)
     for secret in (FAKE_TOKEN, "body-secret-value", "body-only-value"):
         assert secret not in text
+
+
+def test_aclose_closes_the_connection_pool_under_the_sdks_transport(fake_time):
+    closed = []
+
+    class Pool(httpx.MockTransport):
+        async def aclose(self):
+            closed.append(True)
+
+    async def scenario():
+        from reconciler.graph.gateway import connect
+
+        gw = connect(connection(), Overrides(), sleep=fake_time.sleep, clock=fake_time.clock,
+                     credential=FakeCredential(), transport=Pool(lambda r: json_response(200, {})))
+        await gw.get("/x")
+        await gw.aclose()
+        await gw.aclose()  # idempotent
+
+    run(scenario())
+    assert closed == [True]
