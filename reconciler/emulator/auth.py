@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
