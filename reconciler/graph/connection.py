@@ -96,6 +96,8 @@ def resolve_endpoints(conn: TenantConnection, overrides: Overrides) -> tuple[str
     authority = _clean_url(authority)
     _check_url(conn, graph_from, graph_url, allow_loopback_http=True)
     _check_url(conn, authority_from, authority, allow_loopback_http=False)
+    if urlsplit(authority).path:
+        raise _invalid(conn, authority_from, f"{authority!r} must be scheme://host[:port]; the tenant is added per request")
     return graph_url, authority
 
 

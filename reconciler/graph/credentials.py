@@ -11,6 +11,7 @@ its token, so the thread hop happens once per token, not once per request.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import re
@@ -38,24 +39,48 @@ METHODS = ("client_secret", "certificate", "workload_identity", "azure_cli", "ma
 
 class OffLoopCredential:
     """Wraps a sync TokenCredential so that kiota's `await get_token(...)` runs it in a thread,
-    and any failure to get a token becomes an AuthError naming the tenant."""
+    any failure to get a token becomes an AuthError naming the tenant, and a token issued by
+    another tenant is refused (an `az` login or a managed identity lives in a tenant of its own:
+    without this check, one tenant's desired state could be applied to another)."""
 
-    def __init__(self, alias: str, credential: TokenCredential):
+    def __init__(self, alias: str, credential: TokenCredential, tenant_id: str | None = None):
         self.alias = alias
         self.credential = credential
+        self.tenant_id = tenant_id
 
     async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         try:
-            return await asyncio.to_thread(self.credential.get_token, *scopes, **kwargs)
+            token = await asyncio.to_thread(self.credential.get_token, *scopes, **kwargs)
         except AuthError:
             raise
         except Exception as err:  # ClientAuthenticationError, CredentialUnavailableError, MSAL's ValueError
             raise sign_in_error(self.alias, err) from None
+        issued_by = token_tenant(token.token)
+        if self.tenant_id and issued_by and issued_by.lower() != self.tenant_id.lower():
+            raise AuthError(
+                f"tenant {self.alias}: the credential signed in to tenant {issued_by}, "
+                f"not {self.tenant_id}; refusing to use its token"
+            )
+        return token
 
     def close(self) -> None:
         close = getattr(self.credential, "close", None)
         if close is not None:
             close()
+
+
+def token_tenant(token: str) -> str | None:
+    """The `tid` claim of a JWT access token, read without verifying it (Graph verifies it);
+    None for a token that is not a JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError):
+        return None
+    tid = claims.get("tid") if isinstance(claims, dict) else None
+    return tid if isinstance(tid, str) else None
 
 
 def build_credential(

@@ -234,7 +234,8 @@ def connect(
     """One tenant's gateway. `credential` and `transport` replace the real ones (tests)."""
     graph_url, authority = resolve_endpoints(conn, overrides)
     if credential is None:
-        credential = OffLoopCredential(conn.alias, build_credential(conn, authority, overrides.ca_bundle))
+        credential = OffLoopCredential(conn.alias, build_credential(conn, authority, overrides.ca_bundle),
+                                       conn.tenant_id)
     stack = build_stack(conn.alias, graph_url, credential, ca_bundle=overrides.ca_bundle, transport=transport)
     return GraphGateway(conn.alias, conn.tenant_id, stack, f"{graph_url}/v1.0", retry=retry, sleep=sleep,
                         clock=clock)

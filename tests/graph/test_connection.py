@@ -93,3 +93,8 @@ def test_importing_graph_modules_loads_no_sdk(module):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_authority_with_a_path_is_refused():
+    with pytest.raises(ConfigError, match="the tenant is added per request"):
+        resolve_endpoints(connection(authority=f"https://login.microsoftonline.com/{'a' * 8}"), Overrides())

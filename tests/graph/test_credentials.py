@@ -263,3 +263,35 @@ def test_a_ca_bundle_that_does_not_sign_the_server_fails_clearly(authority, tmp_
         asyncio.run(scenario())
     assert caught.value.code == "TlsVerificationFailed"
     assert "CROSSTENANT_CA_BUNDLE" in caught.value.message
+
+
+def _jwt(claims: dict) -> str:
+    import base64
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2ln"
+
+
+class _Issuing:
+    def __init__(self, token: str):
+        self.token = token
+
+    def get_token(self, *scopes, **kw):
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.token, 4102444800)
+
+
+def test_a_token_from_another_tenant_is_refused():
+    other = "99999999-0000-0000-0000-000000000009"
+    credential = OffLoopCredential("contoso", _Issuing(_jwt({"tid": other})), TENANT_ID)
+    with pytest.raises(AuthError, match=f"signed in to tenant {other}, not {TENANT_ID}"):
+        asyncio.run(credential.get_token("https://graph.microsoft.com/.default"))
+
+
+@pytest.mark.parametrize("token", [_jwt({"tid": TENANT_ID.upper()}), _jwt({"aud": "x"}), "opaque-token"])
+def test_a_token_for_the_right_tenant_or_without_tid_is_used(token):
+    credential = OffLoopCredential("contoso", _Issuing(token), TENANT_ID)
+    assert asyncio.run(credential.get_token("https://graph.microsoft.com/.default")).token == token
