@@ -68,8 +68,8 @@ class GraphGateway:
     # -- reads -------------------------------------------------------------------------------
 
     async def get(self, path: str, *, params: dict | None = None, headers: dict | None = None) -> dict:
-        response = await self._call("GET", self._url(path, params), headers=headers)
-        return self._json(response, "GET", path) or {}
+        url = self._url(path, params)
+        return self._json(await self._call("GET", url, headers=headers), "GET", url) or {}
 
     async def list(
         self, path: str, *, params: dict | None = None, headers: dict | None = None, max_items: int | None = None
@@ -80,10 +80,10 @@ class GraphGateway:
         seen_links: set[str] = set()
         for _ in range(MAX_PAGES):
             assert url is not None
-            page = self._json(await self._call("GET", url, headers=headers), "GET", path) or {}
+            page = self._json(await self._call("GET", url, headers=headers), "GET", url) or {}
             values = page.get("value")
             if not isinstance(values, list):
-                raise self._unexpected("GET", path, "a collection response without a `value` array")
+                raise self._unexpected("GET", url, "a collection response without a `value` array")
             items.extend(values)
             if max_items is not None and len(items) >= max_items:
                 return items[:max_items]
@@ -91,23 +91,27 @@ class GraphGateway:
             if not url:
                 return items
             if url in seen_links:
-                raise self._unexpected("GET", path, "@odata.nextLink repeated an earlier page")
+                raise self._unexpected("GET", url, "@odata.nextLink repeated an earlier page")
             seen_links.add(url)
-        raise self._unexpected("GET", path, f"more than {MAX_PAGES} pages")
+        raise self._unexpected("GET", self._url(path, params), f"more than {MAX_PAGES} pages")
 
     # -- writes ------------------------------------------------------------------------------
 
     async def post(self, path: str, body: dict | None = None) -> dict | None:
-        return self._json(await self._call("POST", self._url(path), body=body), "POST", path)
+        return await self._write("POST", path, body)
 
     async def patch(self, path: str, body: dict) -> dict | None:
-        return self._json(await self._call("PATCH", self._url(path), body=body), "PATCH", path)
+        return await self._write("PATCH", path, body)
 
     async def put(self, path: str, body: dict) -> dict | None:
-        return self._json(await self._call("PUT", self._url(path), body=body), "PUT", path)
+        return await self._write("PUT", path, body)
 
     async def delete(self, path: str) -> None:
         await self._call("DELETE", self._url(path))
+
+    async def _write(self, method: str, path: str, body: dict | None) -> dict | None:
+        url = self._url(path)
+        return self._json(await self._call(method, url, body=body), method, url)
 
     # -- eventual consistency ----------------------------------------------------------------
 
@@ -181,20 +185,20 @@ class GraphGateway:
             raise ValueError(f"a Graph path relative to /v1.0 must start with '/': {path!r}")
         return f"{self.base_url}{path}{_query(params)}"
 
-    def _json(self, response: WireResponse, method: str, path: str) -> dict | None:
+    def _json(self, response: WireResponse, method: str, url: str) -> dict | None:
         if not response.content.strip():
             return None
         try:
             data = json.loads(response.content)
         except ValueError:
-            raise self._unexpected(method, path, "a response body that is not JSON") from None
+            raise self._unexpected(method, url, "a response body that is not JSON", response.status) from None
         if not isinstance(data, dict):
-            raise self._unexpected(method, path, "a JSON response that is not an object")
+            raise self._unexpected(method, url, "a JSON response that is not an object", response.status)
         return data
 
-    def _unexpected(self, method: str, path: str, what: str) -> PermanentGraphError:
-        return PermanentGraphError(status=200, code="UnexpectedResponse", message=f"Graph returned {what}",
-                                   method=method, path=path)
+    def _unexpected(self, method: str, url: str, what: str, status: int = 200) -> PermanentGraphError:
+        return PermanentGraphError(status=status, code="UnexpectedResponse", message=f"Graph returned {what}",
+                                   method=method, path=_shown(url))
 
 
 def _query(params: dict | None) -> str:

@@ -271,3 +271,36 @@ def test_aclose_closes_the_connection_pool_under_the_sdks_transport(fake_time):
 
     run(scenario())
     assert closed == [True]
+
+
+@pytest.mark.parametrize(("response", "what"), [
+    (httpx.Response(200, text="<html>sign in</html>", headers={"Content-Type": "text/html"}), "not JSON"),
+    (json_response(200, [1, 2]), "not an object"),
+])
+def test_a_success_that_is_not_a_json_object_is_an_error(fake_time, response, what):
+    graph = FakeGraph(queue=[response])
+
+    async def scenario():
+        gw = gateway_for(graph, fake_time)
+        try:
+            await gw.get("/policies/crossTenantAccessPolicy", params={"$select": "id"})
+        finally:
+            await gw.aclose()
+
+    with pytest.raises(PermanentGraphError, match=what) as caught:
+        run(scenario())
+    assert caught.value.path == "/v1.0/policies/crossTenantAccessPolicy?$select=id"
+
+
+def test_a_collection_without_value_is_an_error(fake_time):
+    graph = FakeGraph(queue=[json_response(200, {"id": "not-a-collection"})])
+
+    async def scenario():
+        gw = gateway_for(graph, fake_time)
+        try:
+            await gw.list(PARTNERS)
+        finally:
+            await gw.aclose()
+
+    with pytest.raises(PermanentGraphError, match="without a `value` array"):
+        run(scenario())
