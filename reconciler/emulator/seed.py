@@ -41,7 +41,7 @@ SEEDED_META = "seed_sha256"
 
 _TENANT_KEYS = {"tenant_id", "display_name", "domains", "apps", "users", "groups", "cross_tenant_access"}
 _APP_KEYS = {"client_id", "secret", "display_name", "roles"}
-_GROUP_KEYS = {"displayName", "description", "members"}
+_GROUP_KEYS = {"id", "displayName", "description", "members"}
 _ACCESS_KEYS = {"policy", "default", "partners"}
 
 
@@ -142,7 +142,9 @@ def _seed_groups(store: Store, tenant_id: str, groups: list[Any], upn_ids: dict[
         if not isinstance(group, dict) or not isinstance(group.get("displayName"), str):
             raise SeedError(f"{here}: a group needs a displayName")
         _only(group, _GROUP_KEYS, here)
-        body = {"id": group_id(tenant_id, group["displayName"]), "displayName": group["displayName"],
+        # Display names are not unique in Entra: a seed may give two groups one name and its own ids.
+        body = {"id": _guid(group["id"], f"{here}.id") if "id" in group else group_id(tenant_id, group["displayName"]),
+                "displayName": group["displayName"],
                 "mailEnabled": False, "securityEnabled": True}
         if "description" in group:
             body["description"] = group["description"]

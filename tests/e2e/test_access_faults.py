@@ -142,7 +142,7 @@ def test_missing_group_name_is_a_plan_error(crosstenant):
 def twin_groups_emulator(tmp_path: Path):
     seed = tmp_path / "seed.yaml"
     seed.write_text(DEMO_SEED.read_text().replace(
-        "      - {displayName: Marketing,", "      - {displayName: Sales, description: Sales (EMEA)}\n      - {displayName: Marketing,"))
+        "      - {displayName: Marketing,", "      - {id: 5a1e5000-0000-4000-8000-00000000e4ea, displayName: Sales, description: Sales (EMEA)}\n      - {displayName: Marketing,"))
     with EmulatorProcess(tmp_path / "state", seed) as emu:
         yield emu
 

@@ -46,15 +46,12 @@ def oauth_error(response: httpx.Response, status: int, error: str, aadsts: int) 
 # ----- the process
 def test_startup_writes_the_endpoint_file_and_announces_it(tmp_path):
     emu = EmulatorProcess(tmp_path)
-    started = time.monotonic()
     with emu:
-        elapsed = time.monotonic() - started
         endpoint = json.loads((tmp_path / "endpoint.json").read_text())
         assert endpoint == {"url": emu.url, "ca_bundle": str(tmp_path.resolve() / "ca.pem"), "pid": emu.pid}
         assert emu.url.startswith("https://127.0.0.1:") and int(emu.url.rsplit(":", 1)[1]) > 0
         assert emu.announcement == f"crosstenant emulator listening on {emu.url} (CA bundle: {endpoint['ca_bundle']})"
         assert emu.health()["status"] == "ok"
-    assert elapsed < 2.0, f"startup took {elapsed:.2f} s"
 
 
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
