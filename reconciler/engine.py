@@ -12,6 +12,7 @@ from typing import Any, Awaitable, Callable
 
 from reconciler.apply import ApplyReport, ChangeOutcome, execute_plan
 from reconciler.compile import CompiledState, compile_state
+from reconciler import engine_links as links
 from reconciler.diff import diff_declared
 from reconciler.graph.connection import AuthSpec, Overrides, TenantConnection
 from reconciler.load import load_policies
@@ -22,9 +23,9 @@ from reconciler.resources.base import Resource
 from reconciler.resources.memo import forget
 from reconciler.safety import SafetyLimits
 
-# Kinds read for every managed tenant that has access settings (unmanaged partners are found
-# through them); the order is the dependency order of the reads.
-_ACCESS_KINDS = ("policy", "default", "partner", "identity_sync")
+# The order in which kinds are read: a kind may reuse what an earlier one read (the memo).
+_READ_ORDER = ("policy", "default", "partner", "identity_sync",
+               "link", "link_settings", "link_schema", "link_assignments", "link_state")
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,29 @@ def connection_for(alias: str, tenant: Any) -> TenantConnection:
 
 
 def _selected(compiled: CompiledState, settings: RunSettings) -> list[str]:
-    """Aliases to observe: reachable tenants with something declared in them."""
+    """Aliases to observe: the reachable tenants (--tenant narrows them).
+
+    Managed tenants are read even with nothing declared in them: a link removed from the YAML
+    still has its configuration there, to be deleted.
+    """
     wanted = set(settings.tenants) or set(compiled.tenants)
     present = {r.tenant for r in compiled.resources} | set(compiled.scopes)
     return sorted(
-        alias for alias in present & wanted if compiled.tenants[alias].mode in ("managed", "read_only")
+        alias for alias in wanted
+        if compiled.tenants[alias].mode == "managed" or (compiled.tenants[alias].mode == "read_only" and alias in present)
     )
+
+
+def _kinds_to_read(compiled: CompiledState, aliases: list[str], resources: list[Resource]) -> dict[str, set[str]]:
+    kinds: dict[str, set[str]] = {a: set() for a in aliases}
+    for res in resources:
+        kinds[res.tenant].add(res.kind)
+    for alias in aliases:
+        if alias in compiled.scopes:
+            kinds[alias] |= {"partner", "identity_sync"}  # undeclared partners are reported or pruned
+        if compiled.tenants[alias].mode == "managed":
+            kinds[alias].add("link")  # removed links are deleted, foreign configurations reported
+    return kinds
 
 
 @dataclass
@@ -86,9 +104,7 @@ async def observe(aliases: list[str], kinds_by_tenant: dict[str, set[str]], gate
     async def read_tenant(alias: str) -> None:
         gw = gateways[alias]
         tenant_id = str(compiled.tenants[alias].tenant_id).lower()
-        for kind in _ACCESS_KINDS + tuple(sorted(kinds_by_tenant[alias] - set(_ACCESS_KINDS))):
-            if kind not in kinds_by_tenant[alias]:
-                continue
+        for kind in sorted(kinds_by_tenant[alias], key=_READ_ORDER.index):
             for key, body in (await handler_for(kind).read(gw, tenant_id)).items():
                 obs.live[(alias, kind, key)] = body
 
@@ -132,6 +148,18 @@ def _undeclared_partners(compiled: CompiledState, obs: Observation, aliases: lis
     return prune, unmanaged
 
 
+def _removed_links(compiled: CompiledState, obs: Observation, declared: list[Resource]) -> list[Resource]:
+    """Configurations carrying our marker whose link is no longer declared: deleted (unsafe)."""
+    names = {(r.tenant, r.key) for r in declared if r.kind == "link"}
+    removed = []
+    for (tenant, kind, key), body in sorted(obs.live.items()):
+        if kind == "link" and body.get("managed") and (tenant, key) not in names:
+            tenant_id = str(compiled.tenants[tenant].tenant_id).lower()
+            removed.append(Resource(f"{tenant}.link.{key}", "link", tenant, tenant_id, key, ensure="absent",
+                                    meta={"link": key}))
+    return removed
+
+
 def _unknown_property_warnings(resources: list[Resource], obs: Observation) -> list[str]:
     warnings = []
     for res in resources:
@@ -167,24 +195,22 @@ def _read_only_warnings(resources: list[Resource], obs: Observation) -> list[str
 async def make_plan(compiled: CompiledState, settings: RunSettings, gateways: dict[str, Any]) -> Plan:
     aliases = _selected(compiled, settings)
     in_scope = [r for r in compiled.resources if r.tenant in aliases]
-    kinds: dict[str, set[str]] = {a: set() for a in aliases}
-    for res in in_scope:
-        kinds[res.tenant].add(res.kind)
-    for alias in aliases:
-        if alias in compiled.scopes:
-            kinds[alias] |= {"partner", "identity_sync"}
-    tenant_of = _alias_by_tid(compiled)
-    resolved = await resolve_references(in_scope, gateways, tenant_of)
+    kinds = _kinds_to_read(compiled, aliases, in_scope)
+    resolved = await resolve_references(in_scope, gateways, _alias_by_tid(compiled))
     obs = await observe(aliases, kinds, gateways, compiled)
 
     writable = [r for r in resolved if not r.meta.get("read_only")]
     read_only = [r for r in resolved if r.meta.get("read_only")]
     pruned, unmanaged = _undeclared_partners(compiled, obs, aliases)
+    removed_links = _removed_links(compiled, obs, writable)
+    unmanaged += await links.unmanaged_configurations(compiled, gateways, aliases, writable)
     warnings = [str(w) for w in compiled.warnings]
     warnings += _unknown_property_warnings(writable, obs) + _read_only_warnings(read_only, obs)
+    warnings += await links.health_warnings(gateways, writable)
 
-    pairs = [(r, obs.get(r)) for r in writable + pruned]
-    fingerprints = {r.address: fingerprint(live) for r, live in pairs if live is not None}
+    raw = [(r, obs.get(r)) for r in writable + pruned + removed_links]
+    fingerprints = {r.address: fingerprint(live) for r, live in raw if live is not None}
+    pairs = [links.prepare_pair(HANDLERS[r.kind], r, live) for r, live in raw]
     return build_plan(
         pairs,
         payload=lambda res, live: handler_for(res.kind).payload(res, live),

@@ -1,0 +1,60 @@
+"""The engine's link-specific steps: diff hooks, narrowing safety, foreign configurations, health."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from reconciler.plan import Unmanaged
+from reconciler.resources.base import Resource
+from reconciler.resources.link_observe import unmanaged_configurations as _foreign
+from reconciler.resources.link_state import link_health
+
+
+def prepare_pair(handler: Any, res: Resource, live: dict[str, Any] | None) -> tuple[Resource, dict[str, Any] | None]:
+    """The (desired, live) pair the plan diffs, after the handler's hooks.
+
+    `live_for_diff` lets a kind compare what Graph cannot show plainly (a masked secret by its
+    stored hash, an adoptable configuration by its declared target). `narrowing_reasons` names
+    the ways a change removes users from the target; they make the plan unsafe.
+    """
+    if live is None or res.ensure == "absent":
+        return res, live
+    hook = getattr(handler, "live_for_diff", None)
+    if hook is not None:
+        live = hook(res.body, live)
+    narrowing = getattr(handler, "narrowing_reasons", None)
+    reasons = narrowing(res.body, live, link=res.key) if narrowing is not None else []
+    if reasons:
+        res = replace(res, meta={**res.meta, "unsafe_reason": "; ".join(reasons)})
+    return res, live
+
+
+async def unmanaged_configurations(compiled: Any, gateways: dict[str, Any], aliases: list[str],
+                                   declared: list[Resource]) -> list[Unmanaged]:
+    """Sync configurations nobody declared (no marker, no exact adoptable name): reported, left alone."""
+    found: list[Unmanaged] = []
+    for alias in aliases:
+        if compiled.tenants[alias].mode != "managed":
+            continue
+        names = [r.key for r in declared if r.kind == "link" and r.tenant == alias]
+        for config in await _foreign(gateways[alias], declared=names):
+            found.append(Unmanaged(
+                address=f"{alias}.configuration.{config['id']}", tenant=alias, kind="link", key=config["id"],
+                note=f"cross-tenant sync configuration {config.get('displayName')!r} not made by crosstenant",
+            ))
+    return found
+
+
+async def health_warnings(gateways: dict[str, Any], declared: list[Resource]) -> list[str]:
+    """Quarantine and failing runs of declared links: reported, never planned as a change."""
+    warnings: list[str] = []
+    for alias in sorted({r.tenant for r in declared if r.kind == "link"}):
+        health = await link_health(gateways[alias])
+        for link, h in sorted(health.items()):
+            if h.quarantined:
+                since = f" since {h.since}" if h.since else ""
+                warnings.append(f"{alias}.link.{link}: the sync job is in quarantine{since}: {h.reason or 'no reason given'}")
+            elif h.last_error:
+                warnings.append(f"{alias}.link.{link}: the last sync run failed: {h.last_error}")
+    return warnings
