@@ -2,8 +2,9 @@
 
 A body holds only what was declared, under Graph's exact property names (FIELD-NOTES 6:
 `b2bCollaborationInbound`, never `b2BCollaborationInbound`); `inherit` becomes `null`.
-Compilation is a list of steps over one accumulator: access settings now; topology expansion
-and links slot in before and after it when they exist.
+Compilation is a list of steps over one accumulator: access settings, then links (topologies
+expanded, each link's resources emitted and its prerequisites merged into the access resources;
+`compile_links.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.errors import ConfigError, Diagnostic
+from reconciler.compile_links import LINK_KINDS, links_step
+from reconciler.errors import ConfigError, Diagnostic, SourceLocation
 from reconciler.model.access import (
     APPLICATION_KEYWORDS,
     USER_KEYWORDS,
@@ -38,6 +40,7 @@ from reconciler.model.references import alias_of, resolve_partner
 from reconciler.model.state import DesiredState, NodePath
 from reconciler.model.tenant import Tenant
 from reconciler.resources.base import Resource
+from reconciler.topology import ExpandedLink
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class CompiledState:
     scopes: dict[str, AccessScope]
     warnings: tuple[Diagnostic, ...] = ()
     digest: str = ""
+    links: tuple[ExpandedLink, ...] = ()  # every link, topologies expanded, by name (`crosstenant topology`)
 
     def resources_in(self, tenant: str) -> tuple[Resource, ...]:
         return tuple(r for r in self.resources if r.tenant == tenant)
@@ -100,7 +104,7 @@ KEYWORD_TARGET_TYPES: Mapping[str, str] = {
     **{keyword: "application" for keyword in APPLICATION_KEYWORDS},
 }
 
-KIND_ORDER = ("policy", "default", "partner", "identity_sync")
+KIND_ORDER = ("policy", "default", "partner", "identity_sync", *LINK_KINDS)
 
 
 def graph_value(value: Any) -> Any:
@@ -172,6 +176,7 @@ class _Compilation:
     scopes: dict[str, AccessScope] = field(default_factory=dict)
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    links: list[ExpandedLink] = field(default_factory=list)
 
     def diagnostic(self, path: NodePath, message: str, severity: str = "error") -> None:
         target = self.errors if severity == "error" else self.warnings
@@ -194,8 +199,9 @@ def compile_state(state: DesiredState) -> CompiledState:
         tenants=dict(state.tenants),
         resources=resources,
         scopes=scopes,
-        warnings=tuple(compilation.warnings),
+        warnings=tuple(sorted(compilation.warnings, key=_diagnostic_order)),
         digest=digest(resources, scopes),
+        links=tuple(sorted(compilation.links, key=lambda link: link.name)),
     )
 
 
@@ -278,7 +284,7 @@ def _partner_resources(emit: Callable[..., Resource], address: str, partner_id: 
              depends_on=(address,))
 
 
-COMPILE_STEPS: tuple[Step, ...] = (_access_step,)
+COMPILE_STEPS: tuple[Step, ...] = (_access_step, links_step)
 
 
 # --- ordering and digest ------------------------------------------------------------------------
@@ -287,6 +293,10 @@ COMPILE_STEPS: tuple[Step, ...] = (_access_step,)
 def _resource_order(resource: Resource) -> tuple[Any, ...]:
     kind_rank = KIND_ORDER.index(resource.kind) if resource.kind in KIND_ORDER else len(KIND_ORDER)
     return (resource.tenant, kind_rank, resource.address)
+
+
+def _diagnostic_order(d: Diagnostic) -> tuple[Any, ...]:
+    return (d.location or SourceLocation("", 0, 0), d.path, d.message)
 
 
 def _canonical(value: Any) -> str:

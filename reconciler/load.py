@@ -19,18 +19,21 @@ from pydantic import ValidationError
 
 from reconciler.errors import ConfigError, Diagnostic, SourceLocation
 from reconciler.model.base import PROBLEMS_FIELD, TAG_ALTERNATIVES
+from reconciler.model.links import EXPRESSION_ERROR
 from reconciler.model.references import check_references
+from reconciler.model.source_columns import value_position
 from reconciler.model.state import DesiredState
 from reconciler.yamlpos import NodePath, NodePosition, dotted, parse_yaml
 
 # Mappings whose keys may come from several files; everything else is declared in one place.
-# (`links`, `topologies` join this list when those sections exist.)
 MERGEABLE: tuple[tuple[str, ...], ...] = (
     (),
     ("tenants",),
     ("access",),
     ("access", "*"),
     ("access", "*", "partners"),
+    ("links",),
+    ("topologies",),
 )
 
 _SUFFIXES = (".yaml", ".yml")
@@ -41,6 +44,7 @@ def load_policies(directory: Path) -> DesiredState:
     files = policy_files(directory)
     diagnostics: list[Diagnostic] = []
     merged = _Merge()
+    texts: dict[str, str] = {}  # file → text, to place errors inside a scalar (expressions)
     all_parsed = True
     for path in files:
         name = display_path(path)
@@ -50,6 +54,7 @@ def load_policies(directory: Path) -> DesiredState:
             diagnostics.append(Diagnostic(f"cannot read the file: {_reason(err)}", "", SourceLocation(name, 1, 1)))
             all_parsed = False
             continue
+        texts[name] = text
         parsed = parse_yaml(text, name)
         diagnostics.extend(parsed.diagnostics)
         if parsed.fatal:
@@ -66,7 +71,7 @@ def load_policies(directory: Path) -> DesiredState:
             continue
         diagnostics.extend(merged.add(parsed.data, parsed.positions))
 
-    diagnostics.extend(validate(merged.data, merged.positions, check_refs=all_parsed))
+    diagnostics.extend(validate(merged.data, merged.positions, check_refs=all_parsed, texts=texts))
     if diagnostics:
         raise ConfigError(diagnostics)
     return DesiredState.from_data(merged.data, {path: pos.declared_at for path, pos in merged.positions.items()})
@@ -158,10 +163,17 @@ def _is_mergeable(path: NodePath) -> bool:
 
 
 def validate(
-    data: Mapping[Any, Any], positions: Mapping[NodePath, NodePosition], *, check_refs: bool = True
+    data: Mapping[Any, Any],
+    positions: Mapping[NodePath, NodePosition],
+    *,
+    check_refs: bool = True,
+    texts: Mapping[str, str] | None = None,
 ) -> list[Diagnostic]:
-    """Schema and cross-reference problems of merged data, located with `positions`."""
-    locator = _Locator(positions)
+    """Schema and cross-reference problems of merged data, located with `positions`.
+
+    `texts` (file → text) lets an error inside an expression point at its column in the file.
+    """
+    locator = _Locator(positions, texts or {})
     diagnostics: list[Diagnostic] = []
     try:
         DesiredState.model_validate(data)
@@ -184,8 +196,9 @@ def _unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 class _Locator:
-    def __init__(self, positions: Mapping[NodePath, NodePosition]):
+    def __init__(self, positions: Mapping[NodePath, NodePosition], texts: Mapping[str, str]):
         self._positions = positions
+        self._texts = texts
 
     def _nearest(self, path: NodePath) -> NodePosition | None:
         for end in range(len(path), -1, -1):
@@ -201,6 +214,16 @@ class _Locator:
     def value_at(self, path: NodePath) -> SourceLocation | None:
         position = self._positions.get(tuple(path))
         return position.value if position else self.declared_at(path)
+
+    def inside_value(self, path: NodePath, value: str, offset: int) -> SourceLocation | None:
+        """Where character `offset` of the scalar at `path` is (the scalar's start if unknown)."""
+        start = self.value_at(path)
+        position = self._positions.get(tuple(path))
+        text = self._texts.get(start.file) if start and position else None
+        if start is None or text is None:
+            return start
+        found = value_position(text, start.line, start.column, value, offset)
+        return SourceLocation(start.file, *found) if found else start
 
 
 # --- pydantic errors → diagnostics -------------------------------------------------------------
@@ -227,6 +250,9 @@ def _diagnostic(error: Mapping[str, Any], data: Any, locator: _Locator) -> Diagn
     message = _message(error, path, alternative, sensitive)
     if error["type"] == "missing":
         location = locator.declared_at(path[:-1])
+    elif error["type"] == EXPRESSION_ERROR and isinstance(node, str):
+        column = int((error.get("ctx") or {}).get("column", 1))
+        location = locator.inside_value(path, node, max(column - 1, 0))
     elif about_key or isinstance(node, (dict, list)):
         location = locator.declared_at(path)
     else:

@@ -156,9 +156,10 @@ def test_errors_of_every_file_and_kind_come_together(tmp_path: Path) -> None:
 
 
 def test_unknown_key_without_a_close_match_lists_the_keys(tmp_path: Path) -> None:
-    folder = write(tmp_path / "p", {"a.yaml": TENANTS + "links: {}\n"})
+    folder = write(tmp_path / "p", {"a.yaml": TENANTS + "syncs: {}\n"})
     assert one_error(folder) == Diagnostic(
-        "unknown key 'links' (expected one of: access, tenants)", "links", SourceLocation("p/a.yaml", 8, 1)
+        "unknown key 'syncs' (expected one of: access, links, tenants, topologies)", "syncs",
+        SourceLocation("p/a.yaml", 8, 1),
     )
 
 

@@ -99,7 +99,7 @@ def test_json_schema_describes_the_yaml() -> None:
     schema = json_schema()
     text = json.dumps(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["additionalProperties"] is False and set(schema["properties"]) == {"tenants", "access"}
+    assert schema["additionalProperties"] is False and set(schema["properties"]) == {"tenants", "access", "links", "topologies"}
     assert "__problems__" not in text and '"problems"' not in text
     defs = schema["$defs"]
     assert defs["InboundTrust"]["properties"]["mfa"] == {

@@ -18,6 +18,14 @@ from reconciler.model.access import (
     UserTarget,
 )
 from reconciler.model.base import ABSENT, INHERIT, Inherit, StrictModel, is_inherit
+from reconciler.model.links import (
+    Assign,
+    AttributeMapping,
+    Link,
+    LinkSettings,
+    Notify,
+    ScopingClause,
+)
 from reconciler.model.state import DesiredState, NodePath, json_schema
 from reconciler.model.tenant import (
     Auth,
@@ -28,12 +36,15 @@ from reconciler.model.tenant import (
     Tenant,
     WorkloadIdentityAuth,
 )
+from reconciler.model.topologies import ManyToOne, OneToMany, OneToOne, Topology
 
 __all__ = [
     "ABSENT",
     "INHERIT",
     "ApplicationTarget",
     "ApplicationsAccess",
+    "Assign",
+    "AttributeMapping",
     "Auth",
     "AutomaticRedemption",
     "AzureCliAuth",
@@ -46,14 +57,22 @@ __all__ = [
     "GroupTarget",
     "InboundTrust",
     "Inherit",
+    "Link",
+    "LinkSettings",
     "ManagedIdentityAuth",
+    "ManyToOne",
     "NodePath",
+    "Notify",
+    "OneToMany",
+    "OneToOne",
     "PartnerSettings",
     "PolicySettings",
+    "ScopingClause",
     "StrictModel",
     "Tenant",
     "TenantAccess",
     "TenantRestrictions",
+    "Topology",
     "UserSyncInbound",
     "UserTarget",
     "UsersAndGroupsAccess",

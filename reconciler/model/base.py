@@ -161,13 +161,14 @@ class StrictModel(BaseModel):
     def _collect_key_problems(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        known = sorted(name for name in cls.model_fields if name != "problems")
+        fields = cls.yaml_keys()
+        known = sorted(fields)
         kept: dict[Any, Any] = {}
         problems: dict[Any, Any] = {}
         for key, value in data.items():
-            if key in known:
+            if key in fields:
                 if value is None:
-                    problems[key] = _KeyProblem(cls._null_message(key))
+                    problems[key] = _KeyProblem(cls._null_message(fields[key]))
                 else:
                     kept[key] = value
             elif isinstance(key, str) and key in cls.forbidden_keys:
@@ -177,6 +178,11 @@ class StrictModel(BaseModel):
         if problems:
             kept[PROBLEMS_FIELD] = problems
         return kept
+
+    @classmethod
+    def yaml_keys(cls) -> dict[str, str]:
+        """YAML key → field name; a field whose key is a Python keyword (`from`) has an alias."""
+        return {field.alias or name: name for name, field in cls.model_fields.items() if name != "problems"}
 
     @classmethod
     def _null_message(cls, key: str) -> str:

@@ -1,4 +1,5 @@
-"""Checks across the desired state: aliases that must be declared, tenant ids that must differ.
+"""Checks across the desired state: aliases that must be declared (in access, links and
+topologies), tenant ids that must differ.
 
 They run on the merged plain data, not on the validated model, so that they are reported in
 the same pass as the schema errors: anything malformed here is skipped (the schema check reports
@@ -73,7 +74,35 @@ def check_references(data: Mapping[str, Any], locate: Locate) -> list[Diagnostic
         partners = block.get("partners") if isinstance(block, dict) else None
         if isinstance(partners, dict):
             _check_partners(alias, partners, tenant_ids, declared, locate, report)
+    for path, alias in _link_ends(data):
+        if is_alias(alias) and alias not in tenants:
+            report(path, f"'{alias}' is not a declared tenant alias{_did_you_mean(alias, declared)}")
     return problems
+
+
+def _link_ends(data: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], Any]]:
+    """Every tenant alias a link or topology names, with its path (malformed ones are skipped)."""
+    ends: list[tuple[tuple[str | int, ...], Any]] = []
+    links = data.get("links") if isinstance(data.get("links"), dict) else {}
+    for name, link in links.items():
+        if isinstance(link, dict):
+            ends.extend((("links", name, end), link[end]) for end in ("from", "to") if end in link)
+    topologies = data.get("topologies") if isinstance(data.get("topologies"), dict) else {}
+    for name, topology in topologies.items():
+        if not isinstance(topology, dict):
+            continue
+        for shape, value in topology.items():
+            base: tuple[str | int, ...] = ("topologies", name, shape)
+            if shape == "mesh" and isinstance(value, list):
+                ends.extend(((*base, index), alias) for index, alias in enumerate(value))
+            elif shape in ("one_to_one", "one_to_many", "many_to_one") and isinstance(value, dict):
+                for end in ("from", "to"):
+                    side = value.get(end)
+                    if isinstance(side, list):
+                        ends.extend(((*base, end, index), alias) for index, alias in enumerate(side))
+                    elif side is not None:
+                        ends.append(((*base, end), side))
+    return ends
 
 
 def _check_partners(

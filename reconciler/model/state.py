@@ -1,7 +1,7 @@
 """`DesiredState`: the whole validated YAML, with where each node was declared.
 
-Top-level sections are one field each. `links:` and `topologies:` get theirs (and a model
-module each) when sync configurations are built; until then they are unknown keys.
+Top-level sections are one field each, with a model module each: `tenants:` (tenant.py),
+`access:` (access.py), `links:` (links.py), `topologies:` (topologies.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from pydantic import Field, PrivateAttr
 from reconciler.errors import SourceLocation
 from reconciler.model.access import TenantAccess
 from reconciler.model.base import Alias, StrictModel
+from reconciler.model.links import Link
 from reconciler.model.tenant import Tenant
+from reconciler.model.topologies import Topology
 
 NodePath = tuple[str | int, ...]
 
@@ -22,6 +24,8 @@ NodePath = tuple[str | int, ...]
 class DesiredState(StrictModel):
     tenants: dict[Alias, Tenant] = Field(default_factory=dict)
     access: dict[Alias, TenantAccess] = Field(default_factory=dict)
+    links: dict[Alias, Link] = Field(default_factory=dict)
+    topologies: dict[Alias, Topology] = Field(default_factory=dict)
 
     _locations: dict[NodePath, SourceLocation] = PrivateAttr(default_factory=dict)
 
@@ -55,7 +59,8 @@ def json_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "crosstenant policies",
-        "description": "Desired state: tenants and their cross-tenant access settings. "
+        "description": "Desired state: tenants, their cross-tenant access settings, and the sync links "
+        "(cross-tenant synchronization configurations) between them, directly or as topologies. "
         "Files under the policy folder are merged; each key is declared once.",
         **{k: v for k, v in schema.items() if k != "title"},
     }
