@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from reconciler.errors import ConfigError, Diagnostic
+from reconciler.errors import ConfigError, Diagnostic, PermanentGraphError
 from reconciler.graph.connection import ENV_CA_BUNDLE
 from reconciler.graph.credentials import sign_in_error
 from reconciler.graph.failures import Failure, http_fallback_code
@@ -103,6 +103,8 @@ class GraphStack:
         from kiota_abstractions.api_error import APIError
         from kiota_abstractions.method import Method
         from kiota_abstractions.request_information import RequestInformation
+        from kiota_authentication_azure._exceptions import KiotaAuthenticationError
+        from kiota_http._exceptions import KiotaHTTPXError
         from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
         info = RequestInformation(method=Method(method))
@@ -116,15 +118,16 @@ class GraphStack:
         slot = _Slot()
         token = _current_slot.set(slot)
         try:
-            body = await self.adapter.send_primitive_async(
-                info, "bytes", {"XXX": ODataError}
-            )
+            body = await self.adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
         except APIError as err:
             raise AttemptFailed(_failure_from(err)) from None
         except ClientAuthenticationError as err:
             raise sign_in_error(self.alias, err) from None
         except httpx.TransportError as err:
             raise _connection_failed(err) from None
+        except (KiotaHTTPXError, KiotaAuthenticationError) as err:  # e.g. a redirect loop; retrying cannot help
+            raise PermanentGraphError(status=0, code=type(err).__name__, message=redact(str(err)), method=method,
+                                      path=urlsplit(url).path) from None
         finally:
             _current_slot.reset(token)
         return WireResponse(status=slot.status or 200, headers=slot.headers, content=body or b"")

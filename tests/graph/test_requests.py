@@ -304,3 +304,19 @@ def test_a_collection_without_value_is_an_error(fake_time):
 
     with pytest.raises(PermanentGraphError, match="without a `value` array"):
         run(scenario())
+
+
+def test_a_redirect_loop_is_a_permanent_error(fake_time):
+    graph = FakeGraph(handler=lambda r: httpx.Response(302, headers={"Location": str(r.url)}))
+
+    async def scenario():
+        gw = gateway_for(graph, fake_time)
+        try:
+            await gw.get("/x")
+        finally:
+            await gw.aclose()
+
+    with pytest.raises(PermanentGraphError) as caught:
+        run(scenario())
+    assert caught.value.code == "RedirectError"
+    assert len(graph.requests) == 6  # the SDK's RedirectHandler: 5 redirects at most
