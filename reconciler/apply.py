@@ -58,6 +58,7 @@ class ChangeOutcome:
 class ApplyReport:
     outcomes: tuple[ChangeOutcome, ...]
     plan_checksum: str
+    warnings: tuple[str, ...] = ()  # checks made after the changes (e.g. flags read back)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +75,7 @@ class ApplyReport:
             "ok": self.ok,
             "summary": self.summary,
             "outcomes": [o.to_json() for o in self.outcomes],
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -81,6 +83,7 @@ class ApplyReport:
         return cls(
             outcomes=tuple(ChangeOutcome.from_json(o) for o in data.get("outcomes", ())),
             plan_checksum=data.get("plan_checksum", ""),
+            warnings=tuple(data.get("warnings", ())),
         )
 
 

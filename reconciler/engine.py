@@ -6,7 +6,7 @@ The engine never prints: it returns values and calls the callbacks the CLI gives
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -267,6 +267,9 @@ async def apply_run(
         for gw in gateways.values():
             forget(gw)  # apply acts on fresh reads (check-then-act), not on the plan's memo
         report = await execute_plan(plan, lambda c: run_change(c, gateways), on_start=on_start, on_done=on_done)
-        return plan, report
+        for gw in gateways.values():
+            forget(gw)
+        declared = [r for r in compiled.resources if r.tenant in gateways]
+        return plan, replace(report, warnings=tuple(await links.redemption_read_back(declared, gateways)))
 
     return await _with_gateways(compiled, settings, work)

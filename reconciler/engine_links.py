@@ -58,3 +58,33 @@ async def health_warnings(gateways: dict[str, Any], declared: list[Resource]) ->
             elif h.last_error:
                 warnings.append(f"{alias}.link.{link}: the last sync run failed: {h.last_error}")
     return warnings
+
+
+async def redemption_read_back(declared: list[Resource], gateways: dict[str, Any]) -> list[str]:
+    """After apply, read both automatic-redemption flags of every link back (FIELD-NOTES row 1).
+
+    Consent prompts are suppressed only when the source allows outbound and the target inbound
+    redemption; a link whose flags did not stick would fail its test connection or its users.
+    """
+    from reconciler.errors import GraphError, NotFoundError
+    from reconciler.resources import access_paths as paths
+
+    problems: list[str] = []
+    for link in sorted((r for r in declared if r.kind == "link" and r.ensure == "present"), key=lambda r: r.address):
+        sides = (
+            (link.meta.get("source"), link.meta.get("target_tenant_id"), "outboundAllowed"),
+            (link.meta.get("target"), link.meta.get("source_tenant_id"), "inboundAllowed"),
+        )
+        for alias, partner_id, flag in sides:
+            if alias not in gateways or not partner_id:
+                continue  # an external target: it cannot be read here (plan warned)
+            try:
+                partner = await gateways[alias].get(paths.partner(partner_id))
+                value = (partner.get("automaticUserConsentSettings") or {}).get(flag)
+            except NotFoundError:
+                value = "no partner configuration"
+            except GraphError as err:
+                value = f"unreadable ({err.code})"
+            if value is not True:
+                problems.append(f"{link.address}: {alias}'s automatic redemption {flag} reads back as {value}")
+    return problems

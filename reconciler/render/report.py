@@ -29,6 +29,7 @@ def render_apply_report_text(report_json: Mapping[str, Any], *, color: bool = Fa
         outcomes=report_json["outcomes"],
         label=_LABELS,
         summary_line=apply_summary_line(report_json),
+        warnings=report_json.get("warnings", []),
         paint=paint,
     )
     return text.rstrip() + "\n"
