@@ -195,7 +195,7 @@ class _LinkEmitter:
         if notify is not None:
             notifications["enabled"] = notify.on_failure
             if notify.emails is not None:
-                notifications["recipients"] = sorted(notify.emails, key=str.lower)
+                notifications["recipients"] = sorted(notify.emails)  # the order settings.split_recipients reads
         threshold = settings.get("deletion_threshold")
         if threshold == DELETION_THRESHOLD_OFF:
             notifications["deleteThresholdEnabled"] = False
@@ -272,7 +272,8 @@ class _LinkEmitter:
             value = getattr(redemption, direction) if isinstance(redemption, AutomaticRedemption) else None
             if value is not None and value is not True:
                 self._contradiction((*path, "automatic_redemption", direction),
-                                    f"{owner}'s {direction} automatic redemption for {partner} is declared {value}")
+                                    f"{owner}'s {direction} automatic redemption for {partner} is declared "
+                                    f"{_yaml_value(value)}")
                 return None
         elif self._ignored(owner, partner, report=True):
             return None
@@ -364,6 +365,10 @@ class _LinkEmitter:
                 meta={"read_only": True} if tenant.mode == "read_only" else {},
             )
         )
+
+
+def _yaml_value(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def scoping_filters_body(filters: tuple[tuple[ScopingClause, ...], ...]) -> list[list[dict[str, Any]]]:

@@ -207,7 +207,7 @@ def test_external_tenant_cannot_hold_access_settings(monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(folder)
     with pytest.raises(ConfigError) as caught:
         compile_state(load_policies(Path(".")))
-    assert str(caught.value) == (folder / "expected.txt").read_text(encoding="utf-8").rstrip("\n")
+    assert str(caught.value) == (folder / "expected-compile.txt").read_text(encoding="utf-8").rstrip("\n")
     assert caught.value.diagnostics[0].location == SourceLocation("policies.yaml", 9, 3)
 
 

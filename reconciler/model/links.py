@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from reconciler.model.base import Alias, Seq, StrictModel
+from reconciler.model.base import ALIAS_PATTERN, Alias, Seq, StrictModel, is_alias
 from reconciler.sync.expression import ExpressionSyntaxError, check_supported, parse, quote
 from reconciler.sync.operators import ScopingOperator
 
@@ -39,6 +39,18 @@ def _non_blank(value: str) -> str:
 
 
 NonBlank = Annotated[str, AfterValidator(_non_blank), Field(min_length=1)]
+
+
+def _name(value: str) -> str:
+    if not is_alias(value):
+        raise PydanticCustomError(
+            "name", "a link or topology name starts with a lower-case letter and has only a-z, 0-9 and '-'"
+        )
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name), Field(pattern=ALIAS_PATTERN)]
+"""A link or topology name: it ends up in addresses and in the configuration's display name."""
 AttributeName = Annotated[str, Field(pattern=_ATTRIBUTE_PATTERN)]
 
 
@@ -183,10 +195,18 @@ def _threshold_branch(value: Any) -> str:
     return "{off}" if value == DELETION_THRESHOLD_OFF else "{count}"
 
 
+def _at_least_one(value: int) -> int:
+    if value < 1:
+        raise PydanticCustomError(
+            "deletion_threshold", "a deletion threshold is a number of deletions (at least 1), or off"
+        )
+    return value
+
+
 DeletionThreshold = Annotated[
     Union[
         Annotated[Literal["off"], Tag("{off}")],
-        Annotated[int, Field(ge=1), Tag("{count}")],
+        Annotated[int, AfterValidator(_at_least_one), Field(ge=1), Tag("{count}")],
     ],
     Discriminator(_threshold_branch),
 ]

@@ -14,7 +14,7 @@ from pydantic import Field, PrivateAttr
 from reconciler.errors import SourceLocation
 from reconciler.model.access import TenantAccess
 from reconciler.model.base import Alias, StrictModel
-from reconciler.model.links import Link
+from reconciler.model.links import Link, Name
 from reconciler.model.tenant import Tenant
 from reconciler.model.topologies import Topology
 
@@ -24,8 +24,8 @@ NodePath = tuple[str | int, ...]
 class DesiredState(StrictModel):
     tenants: dict[Alias, Tenant] = Field(default_factory=dict)
     access: dict[Alias, TenantAccess] = Field(default_factory=dict)
-    links: dict[Alias, Link] = Field(default_factory=dict)
-    topologies: dict[Alias, Topology] = Field(default_factory=dict)
+    links: dict[Name, Link] = Field(default_factory=dict)
+    topologies: dict[Name, Topology] = Field(default_factory=dict)
 
     _locations: dict[NodePath, SourceLocation] = PrivateAttr(default_factory=dict)
 

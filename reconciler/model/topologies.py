@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.model.base import Alias, Seq, StrictModel
-from reconciler.model.links import LinkSettings
+from reconciler.model.links import LinkSettings, Name
 
 TOPOLOGY_SHAPES = ("one_to_one", "one_to_many", "many_to_one", "mesh")
 
@@ -58,7 +58,7 @@ class Topology(StrictModel):
     many_to_one: ManyToOne | None = None
     mesh: Annotated[Seq(Alias), _distinct_tenants(2)] | None = None
     defaults: LinkSettings | None = None
-    overrides: dict[Alias, LinkSettings] = Field(default_factory=dict)
+    overrides: dict[Name, LinkSettings] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _exactly_one_shape(self) -> Topology:
