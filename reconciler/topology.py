@@ -6,7 +6,8 @@ of its name laid over them, field by field; `mappings` merge per target attribut
 adds or replaces single mappings and keeps the others of `defaults`).
 
 Problems found here (an override for a name the topology does not generate, two links for one
-pair, a generated name that is also declared under `links:`) come back as `ExpansionProblem`s;
+pair, a generated name that is also declared under `links:` or by another topology) come back as
+`ExpansionProblem`s, reported at the topology (an explicit link wins) or the later declaration;
 compile turns them into diagnostics. Each expanded link remembers where each of its settings
 was written, so later errors point at the override or the defaults that said it.
 """
@@ -97,8 +98,9 @@ def expand(state: DesiredState) -> Expansion:
     def where(link: ExpandedLink) -> SourceLocation:
         return state.location_of(link.path) or SourceLocation("", 0, 0)
 
-    # Declaration order, so that each "declared twice" is reported at the later declaration.
-    candidates.sort(key=lambda link: (where(link), link.name))
+    # Explicit links first, then declaration order: a conflict is reported at the topology, or
+    # at the later of two declarations.
+    candidates.sort(key=lambda link: (link.topology is not None, where(link), link.name))
     by_name: dict[str, ExpandedLink] = {}
     by_pair: dict[tuple[str, str], ExpandedLink] = {}
     for link in candidates:
