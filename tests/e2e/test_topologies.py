@@ -1,0 +1,91 @@
+"""The four topologies as complete example estates, planned and applied against the emulator;
+a three-tenant mesh converging, shrinking, and a link whose target cannot be configured."""
+
+from __future__ import annotations
+
+import json
+import pytest
+
+from tests.e2e.estates import EXAMPLES, TOPOLOGIES, estate
+from tests.support.emulator import EmulatorProcess
+
+NORTHWIND = "00000000-0000-0000-0000-0000000a0b1d"
+
+
+def _emulator_for(example: str, tmp_path):
+    return EmulatorProcess(tmp_path / "state", EXAMPLES / example / "seed.yaml")
+
+
+@pytest.mark.parametrize("example", TOPOLOGIES)
+def test_example_estate_plans_applies_and_then_has_nothing_to_do(example, tmp_path):
+    with _emulator_for(example, tmp_path) as emu:
+        ct = estate(example, tmp_path, emu)
+        assert ct("validate").exit_code == 0
+        first = ct("plan")
+        assert first.exit_code == 2, first.output
+        applied = ct("apply", "--auto-approve")
+        assert applied.exit_code == 0, applied.output
+        assert " 0 failed, 0 skipped" in applied.output
+        again = ct("plan")
+        assert again.exit_code == 0, again.output
+        assert "No changes." in again.output
+
+
+@pytest.fixture
+def mesh(tmp_path):
+    with _emulator_for("mesh", tmp_path) as emu:
+        yield estate("mesh", tmp_path, emu)
+
+
+def _links(ct, fmt="json") -> list[str]:
+    data = json.loads(ct("plan", "--format", fmt).stdout)
+    return [c["address"] for c in data["changes"] if c["kind"] == "link"]
+
+
+def test_a_three_tenant_mesh_converges_in_one_apply_and_shrinks_only_with_force(mesh):
+    assert sorted(_links(mesh)) == sorted(
+        f"{s}.link.{s}-to-{t}" for s in ("contoso", "fabrikam", "northwind")
+        for t in ("contoso", "fabrikam", "northwind") if s != t)
+    assert mesh("apply", "--auto-approve").exit_code == 0
+    rerun = mesh("apply", "--auto-approve")
+    assert rerun.exit_code == 0 and "Nothing to do." in rerun.output
+
+    topology = mesh.policies / "topology.yaml"
+    topology.write_text(topology.read_text().replace("mesh: [contoso, fabrikam, northwind]", "mesh: [contoso, fabrikam]"))
+    plan = mesh("plan", "--format", "json")
+    assert plan.exit_code == 2
+    data = json.loads(plan.stdout)
+    deletes = [c["address"] for c in data["changes"] if c["actions"] == ["delete"]]
+    assert sorted(deletes) == ["contoso.link.contoso-to-northwind", "fabrikam.link.fabrikam-to-northwind",
+                               "northwind.link.northwind-to-contoso", "northwind.link.northwind-to-fabrikam"]
+    # Deletions come first, before anything is created or updated.
+    assert [c["actions"] for c in data["changes"][: len(deletes)]] == [["delete"]] * len(deletes)
+    assert data["unsafe"]["is_unsafe"] is True
+
+    refused = mesh("apply", "--auto-approve")
+    assert refused.exit_code == 1
+    assert mesh("apply", "--auto-approve", "--force").exit_code == 0
+    assert mesh("plan").exit_code == 0
+
+
+def test_an_external_target_fails_test_connection_and_the_other_links_complete(mesh):
+    (mesh.policies / "topology.yaml").unlink()
+    tenants = mesh.policies / "tenants.yaml"
+    tenants.write_text(tenants.read_text().split("  northwind:")[0]
+                       + f"  northwind:\n    tenant_id: {NORTHWIND}\n    mode: external\n")
+    mesh.write("links.yaml", """
+        links:
+          contoso-to-northwind: {from: contoso, to: northwind, assign: {groups: [Sales]}}
+          contoso-to-fabrikam: {from: contoso, to: fabrikam, assign: {groups: [Sales]}}
+        """)
+    plan = mesh("plan")
+    assert plan.exit_code == 2, plan.output
+    assert "northwind" in plan.output and "external" in plan.output  # warned before apply
+
+    applied = mesh("apply", "--auto-approve")
+    assert applied.exit_code == 1
+    out = applied.output
+    assert "FAILED contoso.link.contoso-to-northwind.settings" in out
+    assert "AzureDirectoryB2BManagementPolicyCheckFailure" in out
+    assert "skipped contoso.link.contoso-to-northwind.state" in out
+    assert "ok contoso.link.contoso-to-fabrikam.state" in " ".join(out.split())
