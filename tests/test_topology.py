@@ -345,3 +345,19 @@ def test_digest_changes_with_a_link_setting(tmp_path: Path) -> None:
     topology = folder / "topology.yaml"
     topology.write_text(topology.read_text(encoding="utf-8").replace("deletion_threshold: 25", "deletion_threshold: 26"))
     assert compile_state(load_policies(folder)).digest != reference
+
+
+def test_defaults_cannot_set_the_ends_of_the_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "a.yaml").write_text(
+        f"tenants:\n  contoso: {{tenant_id: {IDS['contoso']}, auth: {{method: azure_cli}}}}\n"
+        "topologies:\n  t:\n    mesh: [contoso, fabrikam]\n    defaults: {to: fabrikam}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_policies(tmp_path / "p")
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "p/a.yaml:5:21: topologies.t.mesh.1: 'fabrikam' is not a declared tenant alias (declared: contoso)",
+        "p/a.yaml:6:16: topologies.t.defaults.to: a topology's shape (one_to_one, one_to_many, many_to_one, mesh) "
+        "sets the ends of its links",
+    ]

@@ -11,7 +11,7 @@ carries the parser's column, which the loader turns into a position inside the Y
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -217,6 +217,11 @@ LINK_SETTING_FIELDS = ("scope", "assign", "scoping_filters", "mappings", "notify
 
 class LinkSettings(StrictModel):
     """Everything a link declares besides its two ends (also a topology's defaults and overrides)."""
+
+    forbidden_keys: ClassVar = {
+        "from": "a topology's shape (one_to_one, one_to_many, many_to_one, mesh) sets the ends of its links",
+        "to": "a topology's shape (one_to_one, one_to_many, many_to_one, mesh) sets the ends of its links",
+    }
 
     scope: Literal["assigned", "all"] | None = None
     assign: Assign | None = None
