@@ -240,7 +240,7 @@ _EXPECTED = {
     "list_type": "a list",
 }
 # Custom errors whose message reads better with the offending value after it.
-_ECHO_INPUT = {"guid", "alias", "name", "partner_key", "https_url"}
+_ECHO_INPUT = {"guid", "alias", "name", "attribute_name", "partner_key", "https_url"}
 _QUOTED = re.compile(r"'([^']*)'")
 
 

@@ -408,7 +408,7 @@ def test_load_error_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "links.yaml:8:56: links.contoso-to-fabrikam.mappings.displayName.expression: invalid expression: " in text
     assert ("links.yaml:7:7: links.contoso-to-fabrikam.mappings.alternativeSecurityIds: alternativeSecurityIds is "
             "the matching attribute") in text
-    assert "links.yaml:14:10: links.contoso-to-fabrikam.scoping_filters.1.0: is_null takes no value, got 1" in text
+    assert "links.yaml:15:10: links.contoso-to-fabrikam.scoping_filters.1.0: is_null takes no value, got 1" in text
 
 
 def test_links_may_be_spread_over_files(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ carries the parser's column, which the loader turns into a position inside the Y
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
@@ -51,7 +52,15 @@ def _name(value: str) -> str:
 
 Name = Annotated[str, AfterValidator(_name), Field(pattern=ALIAS_PATTERN)]
 """A link or topology name: it ends up in addresses and in the configuration's display name."""
-AttributeName = Annotated[str, Field(pattern=_ATTRIBUTE_PATTERN)]
+def _attribute_name(value: str) -> str:
+    if not re.match(_ATTRIBUTE_PATTERN, value):
+        raise PydanticCustomError(
+            "attribute_name", "an attribute name starts with a letter and has only letters, digits and . _ : -"
+        )
+    return value
+
+
+AttributeName = Annotated[str, AfterValidator(_attribute_name), Field(json_schema_extra={"pattern": _ATTRIBUTE_PATTERN})]
 
 
 def _not_matching_attribute(value: str) -> str:
