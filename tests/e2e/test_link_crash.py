@@ -37,7 +37,7 @@ def test_apply_killed_after_instantiate_then_reapplied_leaves_exactly_one_config
         _wait_for(lambda: any(f["seen"] >= 1 for f in emulator.faults()), "the held request after instantiate")
     finally:
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # reaps it and closes its pipe
     emulator.clear_faults()
 
     [orphan] = configurations(crosstenant)
