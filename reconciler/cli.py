@@ -84,15 +84,17 @@ def _settings(policies: Path, tenants: tuple[str, ...], graph_url, authority, ca
     return RunSettings(policies=policies, overrides=overrides, tenants=tenants)
 
 
-def _load(policies: Path, tenants: tuple[str, ...] = ()):
+def _load(policies: Path, tenants: tuple[str, ...] = (), *, show_warnings: bool = False):
+    """Load and compile; offline commands show the warnings, the others carry them in the plan."""
     from reconciler.engine import load
 
     compiled = load(policies)
     unknown = sorted(set(tenants) - set(compiled.tenants))
     if unknown:
         raise CrosstenantError(f"--tenant names no declared tenant: {', '.join(unknown)}")
-    for warning in compiled.warnings:
-        click.secho(f"Warning: {warning}", fg="yellow", err=True)
+    if show_warnings:
+        for warning in compiled.warnings:
+            click.secho(f"Warning: {warning}", fg="yellow", err=True)
     return compiled
 
 
@@ -113,10 +115,10 @@ def validate(obj: dict, policies: Path) -> None:
     """Load and compile the desired state offline (no Graph call)."""
 
     def body() -> int:
-        compiled = _load(policies)
+        compiled = _load(policies, show_warnings=True)
         click.echo(
-            f"Valid: {len(compiled.tenants)} tenants, {len(compiled.resources)} resources"
-            f" in {policies}."
+            f"Valid: {len(compiled.tenants)} tenants, {len(compiled.links)} links, "
+            f"{len(compiled.resources)} resources in {policies}."
         )
         return EXIT_OK
 
@@ -219,6 +221,24 @@ def show(obj: dict, planfile: Path, fmt: str) -> None:
 
         data = Plan.from_json(json.loads(planfile.read_text())).to_json()
         click.echo(_render(data, fmt))
+        return EXIT_OK
+
+    sys.exit(_guard(obj["debug"], body))
+
+
+@main.command()
+@policies_option
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True)
+@click.pass_obj
+def topology(obj: dict, policies: Path, fmt: str) -> None:
+    """The links that the topologies and links declare, expanded (offline)."""
+
+    def body() -> int:
+        from reconciler.render.topology import render_topology_mermaid, render_topology_text
+
+        compiled = _load(policies, show_warnings=True)
+        render = render_topology_mermaid if fmt == "mermaid" else render_topology_text
+        click.echo(render(compiled.links).rstrip("\n"))
         return EXIT_OK
 
     sys.exit(_guard(obj["debug"], body))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,10 +200,33 @@ def compile_state(state: DesiredState) -> CompiledState:
         tenants=dict(state.tenants),
         resources=resources,
         scopes=scopes,
-        warnings=tuple(sorted(compilation.warnings, key=_diagnostic_order)),
+        warnings=tuple(sorted(merge_link_warnings(compilation.warnings), key=_diagnostic_order)),
         digest=digest(resources, scopes),
         links=tuple(sorted(compilation.links, key=lambda link: link.name)),
     )
+
+
+_LINK_PREFIX = re.compile(r"^links? (?P<names>[^:]+): (?P<rest>.*)$", re.S)
+
+
+def merge_link_warnings(warnings: list[Diagnostic]) -> list[Diagnostic]:
+    """One warning for the links that share it at one place (a topology's defaults, say).
+
+    A mesh of N tenants would otherwise repeat the same sentence N×(N−1) times.
+    """
+    merged: dict[tuple[Any, ...], list[str]] = {}
+    others: list[Diagnostic] = []
+    for w in warnings:
+        m = _LINK_PREFIX.match(w.message)
+        if m is None:
+            others.append(w)
+            continue
+        merged.setdefault((w.location, w.path, w.severity, m["rest"]), []).append(m["names"])
+    for (location, path, severity, rest), names in merged.items():
+        names = sorted(set(names))
+        label = f"link {names[0]}" if len(names) == 1 else f"links {', '.join(names)}"
+        others.append(Diagnostic(f"{label}: {rest}", path, location, severity))
+    return others
 
 
 def _access_step(c: _Compilation) -> None:

@@ -217,11 +217,11 @@ class _LinkEmitter:
                 "flow": mapping.apply or "always",
                 "default": mapping.default,
             }
+        body: dict[str, Any] = {"mappings": dict(sorted(mappings.items()))}
         filters = self.link.settings.get("scoping_filters")
-        return {
-            "mappings": dict(sorted(mappings.items())),
-            "scopingFilters": None if filters is None else scoping_filters_body(filters),
-        }
+        if filters is not None:  # left out: the live filters are not managed
+            body["scopingFilters"] = scoping_filters_body(filters)
+        return body
 
     def _assignments_body(self) -> dict[str, Any] | None:
         assign: Assign | None = self.link.settings.get("assign")

@@ -149,7 +149,6 @@ def test_defaults_pin_member_and_leave_the_rest_unmanaged() -> None:
         "targetTenantId": FABRIKAM, "authenticationType": "SyncPolicy", "syncAll": False}
     assert by["contoso.link.l.schema"].body == {
         "mappings": {"userType": {"expression": '"Member"', "flow": "on_create", "default": None}},
-        "scopingFilters": None,
     }
     assert by["contoso.link.l.state"].body == {"state": "started"}
     assert "contoso.link.l.assignments" not in by  # assign left out: unmanaged
