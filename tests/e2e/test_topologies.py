@@ -12,11 +12,20 @@ from tests.support.emulator import EmulatorProcess
 NORTHWIND = "00000000-0000-0000-0000-0000000a0b1d"
 
 
+class _LaggingEmulator(EmulatorProcess):
+    """New service principals stay unreadable for a few requests (FIELD-NOTES row 14)."""
+
+    def start(self) -> EmulatorProcess:
+        super().start()
+        self.http.post("/_emulator/replication", json={"lagRequests": 2}).raise_for_status()
+        return self
+
+
 def _emulator_for(example: str, tmp_path):
-    return EmulatorProcess(tmp_path / "state", EXAMPLES / example / "seed.yaml")
+    return _LaggingEmulator(tmp_path / "state", EXAMPLES / example / "seed.yaml")
 
 
-@pytest.mark.parametrize("example", TOPOLOGIES)
+@pytest.mark.parametrize("example", [t for t in TOPOLOGIES if t != "mesh"])  # mesh: the test below
 def test_example_estate_plans_applies_and_then_has_nothing_to_do(example, tmp_path):
     with _emulator_for(example, tmp_path) as emu:
         ct = estate(example, tmp_path, emu)
@@ -43,10 +52,14 @@ def _links(ct, fmt="json") -> list[str]:
 
 
 def test_a_three_tenant_mesh_converges_in_one_apply_and_shrinks_only_with_force(mesh):
+    """The mesh example estate: planned, applied, planned again with nothing to do, then shrunk."""
+    assert mesh("validate").exit_code == 0
     assert sorted(_links(mesh)) == sorted(
         f"{s}.link.{s}-to-{t}" for s in ("contoso", "fabrikam", "northwind")
         for t in ("contoso", "fabrikam", "northwind") if s != t)
-    assert mesh("apply", "--auto-approve").exit_code == 0
+    applied = mesh("apply", "--auto-approve")
+    assert applied.exit_code == 0 and " 0 failed, 0 skipped" in applied.output, applied.output
+    assert mesh("plan").exit_code == 0
     rerun = mesh("apply", "--auto-approve")
     assert rerun.exit_code == 0 and "Nothing to do." in rerun.output
 
