@@ -60,6 +60,7 @@ class CompiledState:
     warnings: tuple[Diagnostic, ...] = ()
     digest: str = ""
     links: tuple[ExpandedLink, ...] = ()  # every link, topologies expanded, by name (`crosstenant topology`)
+    state: DesiredState | None = None  # what was compiled (plan compiles again once domains are looked up)
 
     def resources_in(self, tenant: str) -> tuple[Resource, ...]:
         return tuple(r for r in self.resources if r.tenant == tenant)
@@ -203,6 +204,7 @@ def compile_state(state: DesiredState) -> CompiledState:
         warnings=tuple(sorted(merge_link_warnings(compilation.warnings), key=_diagnostic_order)),
         digest=digest(resources, scopes),
         links=tuple(sorted(compilation.links, key=lambda link: link.name)),
+        state=state,
     )
 
 

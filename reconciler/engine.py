@@ -12,7 +12,9 @@ from typing import Any, Awaitable, Callable
 
 from reconciler.apply import ApplyReport, ChangeOutcome, execute_plan
 from reconciler.compile import CompiledState, compile_state
+from reconciler.errors import PlanError
 from reconciler import engine_links as links
+from reconciler import tenant_domains
 from reconciler.diff import diff_declared
 from reconciler.graph.connection import AuthSpec, Overrides, TenantConnection
 from reconciler.load import load_policies
@@ -38,7 +40,22 @@ class RunSettings:
 
 def load(policies: Path) -> CompiledState:
     """Load and compile offline; raises ConfigError. Nothing is sent to any tenant."""
-    return compile_state(load_policies(policies))
+    declared = load_policies(policies)
+    with_placeholders, notes = tenant_domains.offline(declared)
+    compiled = compile_state(with_placeholders)
+    # Keep what was declared: plan compiles it again with the ids it looks up.
+    return replace(compiled, warnings=compiled.warnings + tuple(notes), state=declared)
+
+
+async def _with_real_tenant_ids(compiled: CompiledState, gateways: dict[str, Any]) -> CompiledState:
+    """Compile again once the tenants declared by domain have their real ids."""
+    state = compiled.state
+    if state is None or not tenant_domains.declared_by_domain(state):
+        return compiled
+    if not gateways:
+        raise PlanError(["tenants declared by domain need a managed tenant to look them up from"])
+    state = await tenant_domains.look_up(state, gateways[sorted(gateways)[0]])
+    return compile_state(state)
 
 
 def connection_for(alias: str, tenant: Any) -> TenantConnection:
@@ -236,7 +253,10 @@ async def _with_gateways(compiled: CompiledState, settings: RunSettings,
 
 
 async def plan_run(compiled: CompiledState, settings: RunSettings) -> Plan:
-    return await _with_gateways(compiled, settings, lambda gws: make_plan(compiled, settings, gws))
+    async def work(gateways: dict[str, Any]) -> Plan:
+        return await make_plan(await _with_real_tenant_ids(compiled, gateways), settings, gateways)
+
+    return await _with_gateways(compiled, settings, work)
 
 
 async def run_change(change: Change, gateways: dict[str, Any]) -> None:
@@ -261,7 +281,8 @@ async def apply_run(
     """Plan again, let `approve` see the plan (and refuse it), then carry it out in order."""
 
     async def work(gateways: dict[str, Any]) -> tuple[Plan, ApplyReport | None]:
-        plan = await make_plan(compiled, settings, gateways)
+        real = await _with_real_tenant_ids(compiled, gateways)
+        plan = await make_plan(real, settings, gateways)
         if not plan.changes or not approve(plan):
             return plan, None
         for gw in gateways.values():
@@ -269,7 +290,7 @@ async def apply_run(
         report = await execute_plan(plan, lambda c: run_change(c, gateways), on_start=on_start, on_done=on_done)
         for gw in gateways.values():
             forget(gw)
-        declared = [r for r in compiled.resources if r.tenant in gateways]
+        declared = [r for r in real.resources if r.tenant in gateways]
         return plan, replace(report, warnings=tuple(await links.redemption_read_back(declared, gateways)))
 
     return await _with_gateways(compiled, settings, work)

@@ -225,10 +225,26 @@ def test_a_managed_tenant_needs_auth_but_an_external_one_does_not(tmp_path: Path
 
 
 def test_missing_key_points_at_its_parent(tmp_path: Path) -> None:
+    folder = write(tmp_path / "p", {"a.yaml": "tenants:\n  contoso:\n    tenant_id: 00000000-0000-0000-0000-00000000c0de\n"
+                                            "    auth: {method: client_secret, client_id: 11111111-0000-0000-0000-000000000001}\n"})
+    assert one_error(folder) == Diagnostic(
+        "missing required key 'secret_env'", "tenants.contoso.auth.secret_env", SourceLocation("p/a.yaml", 4, 5)
+    )
+
+
+def test_a_tenant_needs_an_id_or_for_an_external_one_a_domain(tmp_path: Path) -> None:
     folder = write(tmp_path / "p", {"a.yaml": "tenants:\n  contoso:\n    auth: {method: azure_cli}\n"})
     assert one_error(folder) == Diagnostic(
-        "missing required key 'tenant_id'", "tenants.contoso.tenant_id", SourceLocation("p/a.yaml", 2, 3)
-    )
+        "a tenant needs tenant_id (an external tenant may give domain instead)", "tenants.contoso",
+        SourceLocation("p/a.yaml", 2, 3))
+    folder = write(tmp_path / "q", {"a.yaml": "tenants:\n  contoso:\n    domain: contoso.example\n"
+                                            "    auth: {method: azure_cli}\n"})
+    assert one_error(folder) == Diagnostic(
+        "a managed tenant needs tenant_id: crosstenant signs in to it (only an external tenant may be declared "
+        "by domain alone)", "tenants.contoso", SourceLocation("p/a.yaml".replace("p/", "q/"), 2, 3))
+    folder = write(tmp_path / "r", {"a.yaml": "tenants:\n  partner:\n    domain: not a domain\n    mode: external\n"})
+    assert one_error(folder) == Diagnostic(
+        "expected a domain name such as contoso.com", "tenants.partner.domain", SourceLocation("r/a.yaml", 3, 13))
 
 
 def test_enum_typo_gets_a_suggestion(tmp_path: Path) -> None:

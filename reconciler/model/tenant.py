@@ -19,6 +19,7 @@ Mode = Literal["managed", "read_only", "external"]
 
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HTTPS_URL_RE = re.compile(r"^https://[^\s/?#]+(/[^\s]*)?$")
+_DOMAIN_RE = re.compile(r"^([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 
 
 def _env_name(value: str) -> str:
@@ -42,6 +43,13 @@ def _non_empty(value: str) -> str:
     return value
 
 
+def _domain(value: str) -> str:
+    if len(value) > 253 or not _DOMAIN_RE.match(value):
+        raise PydanticCustomError("domain", "expected a domain name such as contoso.com")
+    return value.lower()
+
+
+DomainName = Annotated[str, AfterValidator(_domain), Field(pattern=_DOMAIN_RE.pattern)]
 EnvVarName = Annotated[str, AfterValidator(_env_name), Field(pattern=_ENV_NAME_RE.pattern)]
 HttpsUrl = Annotated[str, AfterValidator(_https_url), Field(pattern=_HTTPS_URL_RE.pattern)]
 NonEmptyStr = Annotated[str, AfterValidator(_non_empty), Field(min_length=1)]
@@ -114,14 +122,32 @@ Auth = Annotated[
 
 
 class Tenant(StrictModel):
-    """One tenant, known by its alias; its identity is `tenant_id`."""
+    """One tenant, known by its alias; its identity is `tenant_id`.
 
-    tenant_id: Guid
+    An external tenant may be declared by one of its verified domains instead: plan looks its
+    tenant id up (`findTenantInformationByDomainName`). Given both, plan checks they agree.
+    """
+
+    tenant_id: Guid | None = None
+    domain: DomainName | None = None
     cloud: Cloud = "global"
     mode: Mode = "managed"
     graph_url: HttpsUrl | None = None  # precedence: CLI flag > env > this > cloud default
     authority: HttpsUrl | None = None
     auth: Auth | None = None
+
+    @model_validator(mode="after")
+    def _known_by_id_or_domain(self) -> Tenant:
+        if self.tenant_id is None and self.domain is None:
+            raise PydanticCustomError("tenant_identity", "a tenant needs tenant_id (an external tenant may give domain instead)")
+        if self.tenant_id is None and self.mode != "external":
+            raise PydanticCustomError(
+                "tenant_id_required",
+                "a {mode} tenant needs tenant_id: crosstenant signs in to it (only an external tenant may be "
+                "declared by domain alone)",
+                {"mode": self.mode},
+            )
+        return self
 
     @model_validator(mode="after")
     def _reachable_tenants_need_auth(self) -> Tenant:

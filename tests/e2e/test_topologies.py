@@ -82,10 +82,7 @@ def test_a_three_tenant_mesh_converges_in_one_apply_and_shrinks_only_with_force(
 
 
 def test_an_external_target_fails_test_connection_and_the_other_links_complete(mesh):
-    (mesh.policies / "topology.yaml").unlink()
-    tenants = mesh.policies / "tenants.yaml"
-    tenants.write_text(tenants.read_text().split("  northwind:")[0]
-                       + f"  northwind:\n    tenant_id: {NORTHWIND}\n    mode: external\n")
+    _declare_northwind(mesh, f"    tenant_id: {NORTHWIND}\n    mode: external\n")
     mesh.write("links.yaml", """
         links:
           contoso-to-northwind: {from: contoso, to: northwind, assign: {groups: [Sales]}}
@@ -102,3 +99,35 @@ def test_an_external_target_fails_test_connection_and_the_other_links_complete(m
     assert "AzureDirectoryB2BManagementPolicyCheckFailure" in out
     assert "skipped contoso.link.contoso-to-northwind.state" in out
     assert "ok contoso.link.contoso-to-fabrikam.state" in " ".join(out.split())
+
+
+def _declare_northwind(mesh, lines: str) -> None:
+    (mesh.policies / "topology.yaml").unlink()
+    tenants = mesh.policies / "tenants.yaml"
+    tenants.write_text(tenants.read_text().split("  northwind:")[0] + "  northwind:\n" + lines)
+    mesh.write("links.yaml", "links:\n  contoso-to-northwind: {from: contoso, to: northwind, assign: {groups: [Sales]}}\n")
+
+
+def test_an_external_tenant_declared_by_domain_has_its_id_looked_up(mesh):
+    _declare_northwind(mesh, "    domain: northwind.example\n    mode: external\n")
+    validated = mesh("validate")
+    assert validated.exit_code == 0
+    assert "declared by domain northwind.example" in validated.output
+
+    plan = mesh("plan", "--format", "json")
+    assert plan.exit_code == 2, plan.output
+    changes = {c["address"]: c for c in json.loads(plan.stdout)["changes"]}
+    assert changes["contoso.partner.northwind"]["key"] == NORTHWIND
+    assert changes["contoso.link.contoso-to-northwind.settings"]["payload"]["targetTenantId"] == NORTHWIND
+    lookups = [r for r in mesh.graph_requests() if "findTenantInformationByDomainName" in r["path"]]
+    assert lookups and all(r["status"] == 200 for r in lookups)
+
+
+def test_a_domain_that_belongs_to_another_tenant_id_is_a_plan_error(mesh):
+    _declare_northwind(mesh, "    tenant_id: 00000000-0000-0000-0000-00000000beef\n    domain: northwind.example\n"
+                             "    mode: external\n")
+    plan = mesh("plan")
+    assert plan.exit_code == 1
+    assert (f"tenants.northwind.domain: 'northwind.example' belongs to tenant {NORTHWIND}, "
+            "not to the declared tenant_id 00000000-0000-0000-0000-00000000beef") in plan.output
+    assert "Plan:" not in plan.output
