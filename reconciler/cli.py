@@ -16,7 +16,9 @@ from typing import Any, Callable
 import click
 
 from reconciler import __version__
-from reconciler.cli_options import connection_options, format_option, policies_option, tenant_option
+from reconciler.cli_options import (
+    connection_options, format_option, max_change_option, policies_option, tenant_option,
+)
 from reconciler.errors import ConfigError, CrosstenantError, GraphError, PlanError, UnsafePlanError
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -76,12 +78,14 @@ def main(ctx: click.Context, debug: bool) -> None:
     _setup_logging(debug)
 
 
-def _settings(policies: Path, tenants: tuple[str, ...], graph_url, authority, ca_bundle):
+def _settings(policies: Path, tenants: tuple[str, ...], graph_url, authority, ca_bundle, max_change_share: float):
     from reconciler.engine import RunSettings
     from reconciler.graph.connection import Overrides
+    from reconciler.safety import SafetyLimits
 
     overrides = Overrides.from_env(graph_url=graph_url, authority=authority, ca_bundle=ca_bundle)
-    return RunSettings(policies=policies, overrides=overrides, tenants=tenants)
+    limits = SafetyLimits(max_change_fraction=max_change_share)
+    return RunSettings(policies=policies, overrides=overrides, tenants=tenants, limits=limits)
 
 
 def _load(policies: Path, tenants: tuple[str, ...] = (), *, show_warnings: bool = False):
@@ -130,15 +134,18 @@ def validate(obj: dict, policies: Path) -> None:
 @tenant_option
 @format_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also save the plan (JSON) here.")
+@max_change_option
 @connection_options
 @click.pass_obj
-def plan(obj: dict, policies: Path, tenants, fmt: str, out: Path | None, graph_url, authority, ca_bundle) -> None:
+def plan(obj: dict, policies: Path, tenants, fmt: str, out: Path | None, max_change_share: float,
+         graph_url, authority, ca_bundle) -> None:
     """Diff the desired state against the live tenants; exit 2 when there are changes."""
     from reconciler import engine
 
     def body() -> int:
         compiled = _load(policies, tenants)
-        result = asyncio.run(engine.plan_run(compiled, _settings(policies, tenants, graph_url, authority, ca_bundle)))
+        settings = _settings(policies, tenants, graph_url, authority, ca_bundle, max_change_share)
+        result = asyncio.run(engine.plan_run(compiled, settings))
         data = result.to_json()
         click.echo(_render(data, fmt))
         if out:
@@ -154,10 +161,11 @@ def plan(obj: dict, policies: Path, tenants, fmt: str, out: Path | None, graph_u
 @tenant_option
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Apply an unsafe plan (deletes, prunes, large changes).")
+@max_change_option
 @connection_options
 @click.pass_obj
 def apply(obj: dict, planfile: Path | None, policies: Path, tenants, auto_approve: bool, force: bool,
-          graph_url, authority, ca_bundle) -> None:
+          max_change_share: float, graph_url, authority, ca_bundle) -> None:
     """Plan again (or check PLANFILE is not stale), show it, and carry it out in order."""
     from reconciler import engine
     from reconciler.errors import StalePlanError
@@ -193,7 +201,7 @@ def apply(obj: dict, planfile: Path | None, policies: Path, tenants, auto_approv
 
     def body() -> int:
         compiled = _load(policies, tenants)
-        settings = _settings(policies, tenants, graph_url, authority, ca_bundle)
+        settings = _settings(policies, tenants, graph_url, authority, ca_bundle, max_change_share)
         result, report = asyncio.run(
             engine.apply_run(compiled, settings, approve=approve, on_start=on_start, on_done=on_done)
         )

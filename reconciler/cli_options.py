@@ -22,6 +22,13 @@ def connection_options(f):
     return f
 
 
+max_change_option = click.option(
+    "--max-change-share", type=click.FloatRange(0.0, 1.0), default=0.3, show_default=True,
+    envvar="CROSSTENANT_MAX_CHANGE_SHARE",
+    help="A plan that updates or deletes more than this share of the managed objects is unsafe "
+         "(when there are at least 10; env CROSSTENANT_MAX_CHANGE_SHARE).",
+)
+
 tenant_option = click.option(
     "--tenant", "tenants", multiple=True, metavar="ALIAS",
     help="Only plan or apply what lives in this tenant (repeatable).",

@@ -63,7 +63,14 @@ def test_a_three_tenant_mesh_converges_in_one_apply_and_shrinks_only_with_force(
     rerun = mesh("apply", "--auto-approve")
     assert rerun.exit_code == 0 and "Nothing to do." in rerun.output
 
+    # A change to the topology's defaults touches every link: over a share of 10% it is unsafe.
     topology = mesh.policies / "topology.yaml"
+    topology.write_text(topology.read_text().replace("deletion_threshold: 25", "deletion_threshold: 30"))
+    strict = json.loads(mesh("plan", "--format", "json", "--max-change-share", "0.1").stdout)
+    assert strict["summary"]["update"] == 6
+    assert any("too much change" in r for r in strict["unsafe"]["reasons"])
+    assert json.loads(mesh("plan", "--format", "json").stdout)["unsafe"]["is_unsafe"] is False
+
     topology.write_text(topology.read_text().replace("mesh: [contoso, fabrikam, northwind]", "mesh: [contoso, fabrikam]"))
     plan = mesh("plan", "--format", "json")
     assert plan.exit_code == 2
