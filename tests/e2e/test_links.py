@@ -170,3 +170,27 @@ def test_a_setting_that_contradicts_a_link_is_an_error_naming_both_places(crosst
     result = crosstenant("validate")
     assert result.exit_code == 1
     assert "access.yaml:" in result.output and "links.yaml:" in result.output
+
+
+def test_a_read_only_target_is_checked_by_reading_never_written(crosstenant):
+    tenants = crosstenant.policies / "tenants.yaml"
+    tenants.write_text(tenants.read_text().replace(
+        "  fabrikam:\n", "  fabrikam:\n    mode: read_only\n"))
+    crosstenant.write("links.yaml", LINK)
+    plan = crosstenant("plan")
+    assert plan.exit_code == 2, plan.output
+    assert "fabrikam.partner.contoso: missing in read-only tenant fabrikam" in plan.output
+    assert "+ fabrikam.partner.contoso" not in plan.output  # checked, never planned as a write
+
+    # Once fabrikam's admins have done their part, the check is quiet.
+    with crosstenant.graph(FABRIKAM) as g:
+        g.post(PARTNERS, json={"tenantId": CONTOSO.tenant_id,
+                               "automaticUserConsentSettings": {"inboundAllowed": True}}).raise_for_status()
+        g.put(f"{PARTNERS}/{CONTOSO.tenant_id}/identitySynchronization",
+              json={"displayName": "contoso", "userSyncInbound": {"isSyncAllowed": True}}).raise_for_status()
+    plan = crosstenant("plan")
+    assert "read-only tenant" not in plan.output, plan.output
+    applied = crosstenant("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    writes = [r for r in crosstenant.graph_requests() if r["tenantId"] == FABRIKAM.tenant_id and r["method"] != "GET"]
+    assert len(writes) == 2  # only the two made by hand above
