@@ -13,12 +13,8 @@ from dataclasses import replace
 from typing import Any, Iterator
 
 from reconciler.errors import PlanError
+from reconciler.odata import literal
 from reconciler.resources.base import Resource
-
-
-def odata_literal(value: str) -> str:
-    """A string literal for `$filter`: single quotes doubled (ENDPOINTS §4.5)."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _references(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], dict]]:
@@ -97,7 +93,7 @@ _LOOKUPS = {"group": ("/groups", "displayName"), "user": ("/users", "userPrincip
 
 async def _lookup(gw: Any, kind: str, name: str) -> list[dict[str, Any]]:
     collection, prop = _LOOKUPS[kind]
-    return await gw.list(collection, params={"$filter": f"{prop} eq {odata_literal(name)}",
+    return await gw.list(collection, params={"$filter": f"{prop} eq {literal(name)}",
                                              "$select": "id,displayName"})
 
 

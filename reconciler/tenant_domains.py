@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.errors import Diagnostic, GraphError, NotFoundError, PlanError
 from reconciler.model import DesiredState
+from reconciler.odata import literal
 
 _PLACEHOLDER_NAMESPACE = uuid.UUID("9f0b8f52-6a53-4c4d-9b3e-7d1f5e0c0a11")
 
@@ -48,7 +49,7 @@ def offline(state: DesiredState) -> tuple[DesiredState, list[Diagnostic]]:
 
 
 def _lookup_path(domain: str) -> str:
-    return f"/tenantRelationships/findTenantInformationByDomainName(domainName='{domain.replace(chr(39), chr(39) * 2)}')"
+    return f"/tenantRelationships/findTenantInformationByDomainName(domainName={literal(domain)})"
 
 
 async def look_up(state: DesiredState, gw: Any) -> DesiredState:

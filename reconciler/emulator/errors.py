@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timezone
 
@@ -38,6 +39,19 @@ def error_response(request: Request, err: GraphHTTPError) -> JSONResponse:
     if err.details:
         body["details"] = err.details
     return JSONResponse({"error": body}, status_code=err.status, headers=err.headers)
+
+
+async def json_body(request: Request) -> dict:
+    """The request's JSON object, or Graph's 400 for a body that is not one."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise GraphHTTPError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type "
+                                                "header is set and payload is of valid JSON format.")
+    return body
 
 
 def not_found(message: str = "Resource not found.", code: str = "Request_ResourceNotFound") -> GraphHTTPError:

@@ -19,6 +19,7 @@ from reconciler.plan import Change
 from reconciler.resources import link_paths as paths
 from reconciler.resources.base import Resource
 from reconciler.resources.link_observe import LinkConfiguration, read_configurations
+from reconciler.resources.link_part import ConfigurationPart
 from reconciler.resources.link_settings import require_configuration
 
 PRINCIPAL_TYPES = {"users": "User", "groups": "Group"}
@@ -38,7 +39,7 @@ def assignments_body(assignments: list[dict[str, Any]]) -> dict[str, list[str]]:
     }
 
 
-class LinkAssignmentsHandler:
+class LinkAssignmentsHandler(ConfigurationPart):
     kind: ClassVar[str] = "link_assignments"
     order: ClassVar[int] = 43
 
@@ -72,14 +73,6 @@ class LinkAssignmentsHandler:
         return [f"{name} removes {' and '.join(parts)} from its assignments: the users no longer in scope "
                 "are removed from the target tenant (when the link syncs assigned users only)"]
 
-    async def create(self, gw: Any, change: Change) -> None:
-        await self._write(gw, change)
-
-    async def update(self, gw: Any, change: Change) -> None:
-        await self._write(gw, change)
-
-    async def delete(self, gw: Any, change: Change) -> None:
-        """Nothing to do: assignments go with the configuration's service principal (the link's delete)."""
 
     async def _write(self, gw: Any, change: Change) -> None:
         desired = change.payload or {}

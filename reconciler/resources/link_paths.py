@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from reconciler.odata import literal
+
 # The cross-tenant synchronization application template and its job template (configure-graph how-to).
 APPLICATION_TEMPLATE_ID = "518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
 JOB_TEMPLATE_ID = "Azure2Azure"
@@ -25,7 +27,7 @@ def application(app_object_id: str) -> str:
 
 
 def app_id_filter(app_id: str) -> str:
-    return f"appId eq '{_literal(app_id)}'"
+    return f"appId eq {literal(app_id)}"
 
 
 def jobs(sp_id: str) -> str:
@@ -62,7 +64,3 @@ def assignments(sp_id: str) -> str:
 
 def assignment(sp_id: str, assignment_id: str) -> str:
     return f"{assignments(sp_id)}/{assignment_id}"
-
-
-def _literal(value: str) -> str:
-    return value.replace("'", "''")  # OData: a quote inside a literal is doubled

@@ -20,11 +20,12 @@ from reconciler.plan import Change
 from reconciler.resources import link_paths as paths
 from reconciler.resources.base import Resource
 from reconciler.resources.link_observe import read_configurations, read_fresh
+from reconciler.resources.link_part import ConfigurationPart
 from reconciler.resources.link_settings import require_configuration
 from reconciler.sync import schema_edit
 
 
-class LinkSchemaHandler:
+class LinkSchemaHandler(ConfigurationPart):
     kind: ClassVar[str] = "link_schema"
     order: ClassVar[int] = 42
 
@@ -69,14 +70,6 @@ class LinkSchemaHandler:
         return [f"{name} changes its scoping filters in a way that is not clearly a loosening: users who "
                 "no longer pass them are removed from the target tenant"]
 
-    async def create(self, gw: Any, change: Change) -> None:
-        await self._write(gw, change)
-
-    async def update(self, gw: Any, change: Change) -> None:
-        await self._write(gw, change)
-
-    async def delete(self, gw: Any, change: Change) -> None:
-        """Nothing to do: the schema goes with the configuration's job (the link's delete)."""
 
     async def _write(self, gw: Any, change: Change) -> None:
         config = await require_configuration(gw, change.key, "schema")

@@ -26,6 +26,7 @@ from reconciler.resources import link_marker as marker
 from reconciler.resources import link_paths as paths
 from reconciler.resources.base import Resource
 from reconciler.resources.link_observe import LinkConfiguration, configuration_for, read_configurations, read_secrets
+from reconciler.resources.link_part import ConfigurationPart
 from reconciler.sync import settings
 
 # Test connection fails with one of these when automatic redemption / inbound sync is missing
@@ -90,7 +91,7 @@ def settings_body(config: LinkConfiguration) -> dict[str, Any] | None:
     }
 
 
-class LinkSettingsHandler:
+class LinkSettingsHandler(ConfigurationPart):
     kind: ClassVar[str] = "link_settings"
     order: ClassVar[int] = 41
 
@@ -128,14 +129,6 @@ class LinkSettingsHandler:
                     "users may leave the target tenant"]
         return []
 
-    async def create(self, gw: Any, change: Change) -> None:
-        await self._write(gw, change)
-
-    async def update(self, gw: Any, change: Change) -> None:
-        await self._write(gw, change)
-
-    async def delete(self, gw: Any, change: Change) -> None:
-        """Nothing to do: the settings go with the configuration's application (the link's delete)."""
 
     async def _write(self, gw: Any, change: Change) -> None:
         desired = dict(change.payload or {})

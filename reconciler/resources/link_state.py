@@ -15,6 +15,7 @@ from reconciler.plan import Change
 from reconciler.resources import link_paths as paths
 from reconciler.resources.base import Resource
 from reconciler.resources.link_observe import read_configurations, read_fresh
+from reconciler.resources.link_part import ConfigurationPart
 from reconciler.resources.link_settings import require_configuration
 from reconciler.sync.health import Health, job_health, run_state
 
@@ -32,7 +33,7 @@ async def link_health(gw: Any) -> dict[str, Health]:
     return {link: job_health(c.job) for link, c in sorted(configurations.by_link.items()) if c.job is not None}
 
 
-class LinkStateHandler:
+class LinkStateHandler(ConfigurationPart):
     kind: ClassVar[str] = "link_state"
     order: ClassVar[int] = 44
 
@@ -46,14 +47,6 @@ class LinkStateHandler:
     def payload(self, desired: Resource, live: dict[str, Any] | None) -> dict[str, Any]:
         return {"state": desired.body["state"]}
 
-    async def create(self, gw: Any, change: Change) -> None:
-        await self._write(gw, change)
-
-    async def update(self, gw: Any, change: Change) -> None:
-        await self._write(gw, change)
-
-    async def delete(self, gw: Any, change: Change) -> None:
-        """Nothing to do: the job goes with the configuration's application (the link's delete)."""
 
     async def _write(self, gw: Any, change: Change) -> None:
         wanted = (change.payload or {}).get("state")

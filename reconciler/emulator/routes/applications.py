@@ -9,7 +9,6 @@ Also the control route for replication lag: `POST /_emulator/replication {"lagRe
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -21,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from reconciler.emulator import crosstenant_template as cts
 from reconciler.emulator.access_shapes import invalid_property, invalid_value, read_only_property
 from reconciler.emulator.context import Caller, EmulatorContext
-from reconciler.emulator.errors import GraphHTTPError, bad_request
+from reconciler.emulator.errors import GraphHTTPError, bad_request, json_body
 from reconciler.emulator.odata_filter import FilterSupport, filter_items, is_advanced_query, select
 from reconciler.emulator.paging import odata_context, page
 from reconciler.emulator.replication import lag, not_yet_replicated
@@ -107,16 +106,6 @@ def principal_not_found(principal_id: str) -> GraphHTTPError:
 
 # -- shared helpers ---------------------------------------------------------------------------
 
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise GraphHTTPError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type "
-                                                "header is set and payload is of valid JSON format.")
-    return body
 
 
 def service_principal(ctx: EmulatorContext, request: Request, tenant_id: str, sp_id: str) -> dict[str, Any]:

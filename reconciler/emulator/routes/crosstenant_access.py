@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from reconciler.emulator import access_shapes as shapes
 from reconciler.emulator.context import EmulatorContext
 from reconciler.emulator.control import knob
-from reconciler.emulator.errors import GraphHTTPError, bad_request
+from reconciler.emulator.errors import GraphHTTPError, bad_request, json_body
 from reconciler.emulator.paging import odata_context, page, select
 
 READ = ("Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess")
@@ -73,16 +73,6 @@ def policy_too_large(limit: int) -> GraphHTTPError:
                           f"The cross-tenant access policy would exceed the maximum size of {limit} bytes.")
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise GraphHTTPError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type "
-                                                "header is set and payload is of valid JSON format.")
-    return body
 
 
 class CrossTenantAccess:

@@ -19,10 +19,10 @@ from starlette.routing import BaseRoute, Route
 
 from reconciler.emulator import crosstenant_template as cts
 from reconciler.emulator.context import Caller, EmulatorContext
-from reconciler.emulator.errors import GraphHTTPError, bad_request
+from reconciler.emulator.errors import GraphHTTPError, bad_request, json_body
 from reconciler.emulator.expression_syntax import parse_response
 from reconciler.emulator.paging import odata_context
-from reconciler.emulator.routes.applications import json_body, service_principal
+from reconciler.emulator.routes.applications import service_principal
 
 # Permissions (ENDPOINTS §0; the 2023 pages list Synchronization.* and Application.ReadWrite.OwnedBy;
 # Application.ReadWrite.All / Directory.ReadWrite.All are the how-to's consent set — accepting them
