@@ -46,7 +46,7 @@ def _guard(debug: bool, body: Callable[[], int]) -> int:
     except CrosstenantError as err:
         _fail(str(err))
     except KeyboardInterrupt:
-        _fail("interrupted.")
+        _fail("interrupted; every step is check-then-act, so the next apply completes what is left.")
     except Exception:
         if debug:
             raise

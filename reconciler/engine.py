@@ -10,12 +10,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from reconciler.apply import ApplyReport, ChangeOutcome, execute_plan
-from reconciler.compile import CompiledState, compile_state
-from reconciler.errors import PlanError
 from reconciler import engine_links as links
 from reconciler import tenant_domains
+from reconciler.apply import ApplyReport, ChangeOutcome, execute_plan
+from reconciler.compile import CompiledState, compile_state
 from reconciler.diff import diff_declared
+from reconciler.errors import PlanError
 from reconciler.graph.connection import AuthSpec, Overrides, TenantConnection
 from reconciler.load import load_policies
 from reconciler.plan import Change, Plan, Unmanaged, build_plan, fingerprint
@@ -64,8 +64,8 @@ def connection_for(alias: str, tenant: Any) -> TenantConnection:
         alias=alias,
         tenant_id=str(tenant.tenant_id).lower(),
         cloud=tenant.cloud,
-        graph_url=getattr(tenant, "graph_url", None),
-        authority=getattr(tenant, "authority", None),
+        graph_url=tenant.graph_url,
+        authority=tenant.authority,
         auth=AuthSpec(
             method=auth.method,
             client_id=getattr(auth, "client_id", None),
@@ -108,7 +108,6 @@ class Observation:
     """What was read from one run's tenants: live bodies by (tenant, kind, key)."""
 
     live: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    fingerprints: dict[str, str] = field(default_factory=dict)
 
     def get(self, res: Resource) -> dict[str, Any] | None:
         return self.live.get((res.tenant, res.kind, res.key))
