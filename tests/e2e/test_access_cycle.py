@@ -163,3 +163,25 @@ def test_secret_never_appears_in_output_even_with_debug(crosstenant):
     assert result.exit_code == 0
     assert CONTOSO.secret not in result.output and FABRIKAM.secret not in result.output
     assert "eyJ" not in result.output  # no JWT
+
+
+def test_a_saved_plan_applies_only_while_it_is_not_stale(crosstenant, tmp_path):
+    crosstenant.write("access.yaml", ONE_TO_ONE)
+    saved = tmp_path / "plan.json"
+    assert crosstenant("plan", "--out", str(saved)).exit_code == 2
+    shown = crosstenant("show", str(saved))
+    assert shown.exit_code == 0 and "Plan: 3 to create" in shown.output
+
+    # Someone changes a tenant after the plan was reviewed: the saved plan is refused.
+    with crosstenant.graph(CONTOSO) as g:
+        assert g.post(PARTNERS, json={"tenantId": FABRIKAM.tenant_id}).status_code == 201
+    stale = crosstenant("apply", str(saved))
+    assert stale.exit_code == 1
+    assert "is stale" in stale.output
+    with crosstenant.graph(FABRIKAM) as g:
+        assert g.get(PARTNERS).json()["value"] == []  # nothing was applied
+
+    assert crosstenant("plan", "--out", str(saved)).exit_code == 2
+    fresh = crosstenant("apply", str(saved))
+    assert fresh.exit_code == 0, fresh.output
+    assert crosstenant("plan").exit_code == 0
