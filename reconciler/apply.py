@@ -21,6 +21,7 @@ STATUSES: tuple[Status, ...] = ("applied", "failed", "skipped")
 DEPENDENCY_FAILED = "DependencyFailed"  # a prerequisite failed, or was itself skipped for that
 DEPENDENCY_NOT_APPLIED = "DependencyNotApplied"  # a prerequisite was held back (read-only tenant)
 READ_ONLY_TENANT = "ReadOnlyTenant"  # the change is in a tenant that is read for checks only
+PRECONDITION_NOT_MET = "PreconditionNotMet"  # held at plan time (meta["held"] says why); not attempted
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ async def execute_plan(
       reason `DependencyFailed`, naming the failed changes at the root.
     - A change marked `meta["read_only"]` is never run: it is skipped (`ReadOnlyTenant`), and
       so are its dependents (`DependencyNotApplied`).
+    - A change marked `meta["held"]` is not attempted: it fails (`PreconditionNotMet`, the
+      reason as its error), so the apply does not count as done; its dependents are skipped.
     `on_start` is called before each run, `on_done` with every outcome, skipped ones too.
     """
     needs = execution_prerequisites(plan.changes)
@@ -129,6 +132,10 @@ async def execute_plan(
                 reason=DEPENDENCY_FAILED if failed_root else DEPENDENCY_NOT_APPLIED,
                 blocked_by=tuple(sorted(roots)),
             )
+        elif change.meta.get("held"):
+            blocked[change.address] = (frozenset({change.address}), True)
+            outcome = ChangeOutcome(change.address, change.action, "failed", error=str(change.meta["held"]),
+                                    reason=PRECONDITION_NOT_MET)
         elif change.meta.get("read_only"):
             blocked[change.address] = (frozenset({change.address}), False)
             outcome = ChangeOutcome(change.address, change.action, "skipped", reason=READ_ONLY_TENANT)

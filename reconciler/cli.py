@@ -68,7 +68,22 @@ def _setup_logging(debug: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """click's group, but a usage error exits 1: 2 is plan's "there are changes"."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(EXIT_ERROR)
+        except click.Abort:
+            _fail("aborted.")
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="crosstenant")
 @click.option("--debug", is_flag=True, help="Log Graph requests (ids, timings; never tokens) and show tracebacks.")
 @click.pass_context
@@ -171,16 +186,18 @@ def apply(obj: dict, planfile: Path | None, policies: Path, tenants, auto_approv
     from reconciler.errors import StalePlanError
     from reconciler.render import render_apply_report_text
 
-    saved = json.loads(planfile.read_text()) if planfile else None
+    saved = None  # the reviewed plan, when PLANFILE is given
 
     def approve(plan) -> bool:
         data = plan.to_json()
-        if saved is not None and saved.get("checksum") != data["checksum"]:
+        if saved is not None and saved.checksum != data["checksum"]:
             click.echo(_render(data, "text"))
             raise StalePlanError(
                 f"the saved plan {planfile} is stale: the tenants or the desired state changed since it was "
-                "made. Review the new plan above and plan again."
+                "made (or it was applied already). Review the new plan above and plan again."
             )
+        if not plan.changes:
+            return False
         click.echo(_render(data, "text"))
         if plan.unsafe_reasons and not force:
             raise UnsafePlanError(list(plan.unsafe_reasons))
@@ -200,6 +217,8 @@ def apply(obj: dict, planfile: Path | None, policies: Path, tenants, auto_approv
         click.secho(f"  {word:>7} {outcome.address}{detail}", fg=colour)
 
     def body() -> int:
+        nonlocal saved
+        saved = _read_plan(planfile) if planfile else None
         compiled = _load(policies, tenants)
         settings = _settings(policies, tenants, graph_url, authority, ca_bundle, max_change_share)
         result, report = asyncio.run(
@@ -217,6 +236,19 @@ def apply(obj: dict, planfile: Path | None, policies: Path, tenants, auto_approv
     sys.exit(_guard(obj["debug"], body))
 
 
+def _read_plan(planfile: Path):
+    """A saved plan, checked: its format version and its checksum (an edited file is refused)."""
+    from reconciler.plan import Plan
+
+    try:
+        data = json.loads(planfile.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise CrosstenantError(f"{planfile} is not a saved plan (plan --out FILE writes one): {err}") from None
+    if not isinstance(data, dict) or "checksum" not in data:
+        raise CrosstenantError(f"{planfile} is not a saved plan (plan --out FILE writes one)")
+    return Plan.from_json(data)
+
+
 @main.command()
 @click.argument("planfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @format_option
@@ -225,10 +257,7 @@ def show(obj: dict, planfile: Path, fmt: str) -> None:
     """Render a saved plan."""
 
     def body() -> int:
-        from reconciler.plan import Plan
-
-        data = Plan.from_json(json.loads(planfile.read_text())).to_json()
-        click.echo(_render(data, fmt))
+        click.echo(_render(_read_plan(planfile).to_json(), fmt))
         return EXIT_OK
 
     sys.exit(_guard(obj["debug"], body))

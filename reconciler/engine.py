@@ -5,13 +5,13 @@ The engine never prints: it returns values and calls the callbacks the CLI gives
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from reconciler import engine_links as links
 from reconciler import tenant_domains
+from reconciler.aio import gather_or_cancel
 from reconciler.apply import ApplyReport, ChangeOutcome, execute_plan
 from reconciler.compile import CompiledState, compile_state
 from reconciler.diff import diff_declared
@@ -124,7 +124,7 @@ async def observe(aliases: list[str], kinds_by_tenant: dict[str, set[str]], gate
             for key, body in (await handler_for(kind).read(gw, tenant_id)).items():
                 obs.live[(alias, kind, key)] = body
 
-    await asyncio.gather(*(read_tenant(a) for a in aliases))
+    await gather_or_cancel(*(read_tenant(a) for a in aliases))
     return obs
 
 
@@ -188,24 +188,38 @@ def _unknown_property_warnings(resources: list[Resource], obs: Observation) -> l
     return warnings
 
 
-def _read_only_warnings(resources: list[Resource], obs: Observation) -> list[str]:
-    """Settings declared in a read_only tenant are checked, never written."""
-    warnings = []
+def _read_only_checks(resources: list[Resource], obs: Observation) -> dict[str, list[str]]:
+    """Settings declared in a read_only tenant are checked, never written: what differs, by address."""
+    found: dict[str, list[str]] = {}
     for res in resources:
         live = obs.get(res)
         if res.ensure == "absent":
-            if live is not None:
-                warnings.append(f"{res.address}: read-only tenant still has this object (declared absent)")
-            continue
-        if live is None:
-            warnings.append(f"{res.address}: missing in read-only tenant {res.tenant}")
-            continue
-        for fc in diff_declared(res.body, live):
-            warnings.append(
-                f"{res.address}: read-only tenant differs at {'.'.join(fc.path)}: "
-                f"live {fc.before!r}, declared {fc.after!r}"
-            )
-    return warnings
+            problems = ["read-only tenant still has this object (declared absent)"] if live is not None else []
+        elif live is None:
+            problems = [f"missing in read-only tenant {res.tenant}"]
+        else:
+            problems = [f"read-only tenant differs at {'.'.join(fc.path)}: live {fc.before!r}, declared {fc.after!r}"
+                        for fc in diff_declared(res.body, live)]
+        if problems:
+            found[res.address] = problems
+    return found
+
+
+def _hold_links(resources: list[Resource], unmet: dict[str, list[str]]) -> list[Resource]:
+    """Links whose read-only target lacks their prerequisites are held: apply writes nothing of them.
+
+    Test connection would fail anyway (FIELD-NOTES rows 1, 2); a half-made configuration in the
+    source helps nobody. The next apply goes ahead once the target's admins have done their part.
+    """
+    held: dict[tuple[str, str], str] = {}
+    for res in resources:
+        missing = sorted(set(res.depends_on) & set(unmet))
+        if res.kind == "link" and missing:
+            held[(res.tenant, res.key)] = f"its target's prerequisites are not in place: {', '.join(missing)}"
+    return [
+        replace(r, meta={**r.meta, "held": held[(r.tenant, r.key)]}) if r.kind.startswith("link") and (r.tenant, r.key) in held else r
+        for r in resources
+    ]
 
 
 async def make_plan(compiled: CompiledState, settings: RunSettings, gateways: dict[str, Any]) -> Plan:
@@ -215,13 +229,14 @@ async def make_plan(compiled: CompiledState, settings: RunSettings, gateways: di
     resolved = await resolve_references(in_scope, gateways, _alias_by_tid(compiled))
     obs = await observe(aliases, kinds, gateways, compiled)
 
-    writable = [r for r in resolved if not r.meta.get("read_only")]
-    read_only = [r for r in resolved if r.meta.get("read_only")]
+    unmet = _read_only_checks([r for r in resolved if r.meta.get("read_only")], obs)
+    writable = _hold_links([r for r in resolved if not r.meta.get("read_only")], unmet)
     pruned, unmanaged = _undeclared_partners(compiled, obs, aliases)
     removed_links = _removed_links(compiled, obs, writable)
     unmanaged += await links.unmanaged_configurations(compiled, gateways, aliases, writable)
     warnings = [str(w) for w in compiled.warnings]
-    warnings += _unknown_property_warnings(writable, obs) + _read_only_warnings(read_only, obs)
+    warnings += _unknown_property_warnings(writable, obs)
+    warnings += [f"{address}: {problem}" for address, problems in sorted(unmet.items()) for problem in problems]
     warnings += await links.health_warnings(gateways, writable)
 
     raw = [(r, obs.get(r)) for r in writable + pruned + removed_links]
@@ -277,12 +292,16 @@ async def apply_run(
     on_start: Callable[[Change], None] = lambda c: None,
     on_done: Callable[[ChangeOutcome], None] = lambda o: None,
 ) -> tuple[Plan, ApplyReport | None]:
-    """Plan again, let `approve` see the plan (and refuse it), then carry it out in order."""
+    """Plan again, let `approve` see the plan (and refuse it, or raise), then carry it out in order.
+
+    `approve` sees every plan, an empty one too: a saved plan must be checked against it even when
+    nothing is left to do.
+    """
 
     async def work(gateways: dict[str, Any]) -> tuple[Plan, ApplyReport | None]:
         real = await _with_real_tenant_ids(compiled, gateways)
         plan = await make_plan(real, settings, gateways)
-        if not plan.changes or not approve(plan):
+        if not approve(plan) or not plan.changes:
             return plan, None
         for gw in gateways.values():
             forget(gw)  # apply acts on fresh reads (check-then-act), not on the plan's memo

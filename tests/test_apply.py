@@ -161,6 +161,22 @@ def test_read_only_changes_are_never_run_and_hold_back_their_dependents():
     assert report.ok  # nothing failed; the plan's warnings say why these were held back
 
 
+def test_held_changes_are_not_attempted_fail_the_apply_and_skip_their_dependents():
+    run = FakeRun()
+    plan = plan_of(ch("s.link.l", held="its target's prerequisites are not in place: t.partner.s"),
+                   ch("s.link.l.state", "create", ["s.link.l"]), ch("s.partner.t"))
+    report = execute(plan, run)
+    assert run.ran == ["s.partner.t"]
+    assert statuses(report) == {
+        "s.partner.t": ("applied", None, ()),
+        "s.link.l": ("failed", "PreconditionNotMet", ()),
+        "s.link.l.state": ("skipped", "DependencyFailed", ("s.link.l",)),
+    }
+    assert next(o for o in report.outcomes if o.address == "s.link.l").error == (
+        "its target's prerequisites are not in place: t.partner.s")
+    assert not report.ok
+
+
 def test_report_json_round_trips_and_counts():
     run = FakeRun({"t.partner.s": GraphError(400, "Request_BadRequest", "Invalid property", request_id="r-1")})
     report = execute(plan_of(*CHAIN), run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
+from reconciler.aio import gather_or_cancel
 from reconciler.errors import ConflictError, NotFoundError
 from reconciler.plan import Change
 from reconciler.resources import access_paths as paths
@@ -37,7 +38,7 @@ class IdentitySyncHandler:
                 except NotFoundError:
                     return key, None
 
-        found = await asyncio.gather(*(read_one(k) for k in sorted(partners)))
+        found = await gather_or_cancel(*(read_one(k) for k in sorted(partners)))
         return {key: body for key, body in found if body is not None}
 
     def normalize(self, body: dict[str, Any]) -> dict[str, Any]:

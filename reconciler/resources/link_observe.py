@@ -16,6 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.aio import gather_or_cancel
 from reconciler.errors import NotFoundError
 from reconciler.resources import link_marker as marker
 from reconciler.resources import link_paths as paths
@@ -156,5 +157,5 @@ async def _read(gw: Any) -> Configurations:
             config.jobs = await read_jobs(gw, config.id)
             config.secrets = await read_secrets(gw, config.id)
 
-    await asyncio.gather(*(details(c) for c in result.by_link.values()))
+    await gather_or_cancel(*(details(c) for c in result.by_link.values()))
     return result

@@ -181,6 +181,14 @@ def test_a_read_only_target_is_checked_by_reading_never_written(crosstenant):
     assert plan.exit_code == 2, plan.output
     assert "fabrikam.partner.contoso: missing in read-only tenant fabrikam" in plan.output
     assert "+ fabrikam.partner.contoso" not in plan.output  # checked, never planned as a write
+    assert "held: its target's prerequisites are not in place" in plan.output
+
+    # The link is held: nothing of it is made in the source, the rest (contoso's partner) goes on.
+    held = crosstenant("apply", "--auto-approve")
+    assert held.exit_code == 1
+    assert "FAILED contoso.link.contoso-to-fabrikam: its target's prerequisites are not in place" in held.output
+    assert "ok contoso.partner.fabrikam" in " ".join(held.output.split())
+    assert configurations(crosstenant) == []
 
     # Once fabrikam's admins have done their part, the check is quiet.
     with crosstenant.graph(FABRIKAM) as g:
