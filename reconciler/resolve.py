@@ -59,13 +59,14 @@ async def resolve_references(
             out.append(res)
             continue
         ids: dict[int, str] = {}
+        where_declared = f"{res.source}: " if res.source else ""
         for path, ref in refs:
             where = ref.get("tenant") or directory_tenant(res, path, tenant_of)
             field = ".".join(path)
             kind = ref["resolve"]
             if where is None or where not in gateways:
                 problems.append(
-                    f"{res.address}: {field}: cannot look up {kind} {ref['name']!r}: its "
+                    f"{where_declared}{res.address}: {field}: cannot look up {kind} {ref['name']!r}: its "
                     "directory is not a reachable tenant here; give the object id instead"
                 )
                 continue
@@ -75,7 +76,7 @@ async def resolve_references(
                 if len(found) != 1:
                     candidates = ", ".join(sorted(f"{o['id']} ({o.get('displayName')})" for o in found))
                     problems.append(
-                        f"{res.address}: {field}: {kind} {ref['name']!r} in tenant {where} "
+                        f"{where_declared}{res.address}: {field}: {kind} {ref['name']!r} in tenant {where} "
                         + (f"is ambiguous: {len(found)} {kind}s match: {candidates}" if found else "was not found")
                     )
                     continue

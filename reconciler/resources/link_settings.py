@@ -42,6 +42,10 @@ class TestConnectionError(GraphError):
 
     __test__ = False  # not a pytest test class, whatever its name says
 
+    def __str__(self) -> str:
+        rid = f" (request-id {self.request_id})" if self.request_id else ""
+        return f"test connection failed: {self.status} {self.code}: {self.message}{rid}"
+
     @classmethod
     def from_error(cls, link: str, error: GraphError) -> "TestConnectionError":
         hint = ""
@@ -51,7 +55,7 @@ class TestConnectionError(GraphError):
         return cls(
             status=error.status,
             code=error.code,
-            message=f"link {link}: test connection failed: {error.code}: {error.message}{hint}",
+            message=f"{error.message}{hint}",
             request_id=error.request_id,
             method=error.method,
             path=error.path,

@@ -135,6 +135,8 @@ def test_missing_group_name_is_a_plan_error(crosstenant):
     result = crosstenant("plan")
     assert result.exit_code == 1
     assert "group 'Nobody' in tenant contoso was not found" in result.output
+    # Said where it was declared: access.yaml, the partner entry on line 5.
+    assert "access.yaml:5:7: contoso.partner.fabrikam: b2bCollaborationOutbound.usersAndGroups.targets.target: group" in result.output
     assert "Plan:" not in result.output
 
 

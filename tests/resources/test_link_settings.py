@@ -129,7 +129,8 @@ def test_a_failed_test_connection_surfaces_graphs_code_and_writes_nothing(code):
     error = caught.value
     assert (error.status, error.code, error.request_id) == (400, code, "rid-1")
     assert error.policy_check_failed
-    assert f"test connection failed: {code}: Policy permitting auto-redemption" in str(error)
+    assert str(error).startswith(f"test connection failed: 400 {code}: Policy permitting auto-redemption")
+    assert str(error).count(code) == 1 and str(error).endswith("(request-id rid-1)")
     assert "inbound in the target" in str(error)
     assert gw.bodies("PUT", r".*/synchronization/secrets") == []
 
