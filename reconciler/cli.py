@@ -36,7 +36,8 @@ def _guard(debug: bool, body: Callable[[], int]) -> int:
         for diag in err.diagnostics:
             click.echo(str(diag), err=True)
         errors = sum(1 for d in err.diagnostics if d.severity == "error")
-        _fail(f"{errors} problem{'s' if errors != 1 else ''} in the desired state; nothing was sent to any tenant.")
+        where = "in the desired state" if any(d.location for d in err.diagnostics) else "in the configuration"
+        _fail(f"{errors} problem{'s' if errors != 1 else ''} {where}; nothing was sent to any tenant.")
     except PlanError as err:
         for problem in err.problems:
             click.echo(problem, err=True)
@@ -63,9 +64,13 @@ def _setup_logging(debug: bool) -> None:
     root = logging.getLogger("crosstenant")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
-    # azure-identity and msal log token requests at DEBUG; keep them quiet even with --debug.
+    # The SDKs' own loggers: azure-identity warns "get_token failed" next to our own error and msal
+    # logs token requests. Only --debug shows their warnings, and only through the redacting handler.
     for noisy in ("azure", "msal", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        sdk = logging.getLogger(noisy)
+        sdk.setLevel(logging.WARNING)
+        sdk.propagate = False
+        sdk.handlers[:] = [handler] if debug else [logging.NullHandler()]
 
 
 class _Commands(click.Group):
@@ -113,8 +118,13 @@ def _load(policies: Path, tenants: tuple[str, ...] = (), *, show_warnings: bool 
         raise CrosstenantError(f"--tenant names no declared tenant: {', '.join(unknown)}")
     if show_warnings:
         for warning in compiled.warnings:
-            click.secho(f"Warning: {warning}", fg="yellow", err=True)
+            label = "Note" if warning.severity == "note" else "Warning"
+            click.secho(f"{label}: {warning}", fg="yellow" if label == "Warning" else None, err=True)
     return compiled
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _render(plan_json: dict[str, Any], fmt: str) -> str:
@@ -136,8 +146,8 @@ def validate(obj: dict, policies: Path) -> None:
     def body() -> int:
         compiled = _load(policies, show_warnings=True)
         click.echo(
-            f"Valid: {len(compiled.tenants)} tenants, {len(compiled.links)} links, "
-            f"{len(compiled.resources)} resources in {policies}."
+            f"Valid: {_count(len(compiled.tenants), 'tenant')}, {_count(len(compiled.links), 'link')}, "
+            f"{_count(len(compiled.resources), 'resource')} in {policies}."
         )
         return EXIT_OK
 

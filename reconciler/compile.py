@@ -181,6 +181,7 @@ class _Compilation:
     links: list[ExpandedLink] = field(default_factory=list)
 
     def diagnostic(self, path: NodePath, message: str, severity: str = "error") -> None:
+        """Record an error, a warning, or a note (a documented limit worth knowing: `validate` shows it)."""
         target = self.errors if severity == "error" else self.warnings
         target.append(Diagnostic(message, ".".join(map(str, path)), self.state.location_of(path), severity))
 

@@ -238,10 +238,10 @@ class _LinkEmitter:
         link = self.link
         assign: Assign | None = link.settings.get("assign")
         if assign is not None and assign.groups:
-            self.c.diagnostic(link.path_of("assign", "groups"), f"link {link.name}: {GROUP_ASSIGNMENT_WARNING}", "warning")
+            self.c.diagnostic(link.path_of("assign", "groups"), f"link {link.name}: {GROUP_ASSIGNMENT_WARNING}", "note")
         if link.scope == "all":
             self.c.diagnostic(link.path_of("scope"),
-                              f"link {link.name}: {SCOPE_ALL_WARNING.format(source=link.source)}", "warning")
+                              f"link {link.name}: {SCOPE_ALL_WARNING.format(source=link.source)}", "note")
         elif assign is None:
             self.c.diagnostic(
                 link.path_of(),

@@ -234,7 +234,7 @@ async def make_plan(compiled: CompiledState, settings: RunSettings, gateways: di
     pruned, unmanaged = _undeclared_partners(compiled, obs, aliases)
     removed_links = _removed_links(compiled, obs, writable)
     unmanaged += await links.unmanaged_configurations(compiled, gateways, aliases, writable)
-    warnings = [str(w) for w in compiled.warnings]
+    warnings = [str(w) for w in compiled.warnings if w.severity == "warning"]  # notes are for `validate`
     warnings += _unknown_property_warnings(writable, obs)
     warnings += [f"{address}: {problem}" for address, problems in sorted(unmet.items()) for problem in problems]
     warnings += await links.health_warnings(gateways, writable)

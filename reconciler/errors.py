@@ -24,7 +24,7 @@ class Diagnostic:
     message: str
     path: str = ""
     location: SourceLocation | None = None
-    severity: str = "error"  # "error" | "warning"
+    severity: str = "error"  # "error" | "warning" | "note" (a documented limit worth knowing)
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""

@@ -65,7 +65,7 @@ def load_policies(directory: Path) -> DesiredState:
         if not isinstance(parsed.data, dict):
             where = parsed.positions[()].value
             diagnostics.append(
-                Diagnostic("the top level of a policy file must be a mapping (tenants:, access:)", "", where)
+                Diagnostic("the top level of a policy file must be a mapping (tenants:, access:, links:, topologies:)", "", where)
             )
             all_parsed = False
             continue

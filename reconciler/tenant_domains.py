@@ -42,7 +42,7 @@ def offline(state: DesiredState) -> tuple[DesiredState, list[Diagnostic]]:
     pending = {a: d for a, d in declared_by_domain(state).items() if state.tenants[a].tenant_id is None}
     notes = [
         Diagnostic(f"tenant {alias} is declared by domain {domain}; plan looks its tenant id up",
-                   f"tenants.{alias}.domain", state.location_of(("tenants", alias, "domain")), "warning")
+                   f"tenants.{alias}.domain", state.location_of(("tenants", alias, "domain")), "note")
         for alias, domain in sorted(pending.items())
     ]
     return with_tenant_ids(state, {a: placeholder_id(d) for a, d in pending.items()}), notes

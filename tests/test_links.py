@@ -215,7 +215,7 @@ def test_group_assignment_warns_about_entras_limits() -> None:
     assert [(w.path, w.message, w.severity) for w in state.warnings] == [
         ("links.l.assign.groups", "link l: group assignment puts the group's direct members in scope; the group "
          "itself is not synced, nested groups are not expanded, and guests among the members are not synced",
-         "warning"),
+         "note"),
     ]
 
 
@@ -445,3 +445,9 @@ def test_every_character_of_a_value_is_found_at_its_source(document: str, value:
 def test_a_replay_that_disagrees_gives_up() -> None:
     assert value_position('a: "abc"\n', 1, 4, "abd", 2) is None
     assert value_position('a: "abc"\n', 1, 4, "abc", 3) == (1, 8)  # just past the end: the closing quote
+
+
+def test_a_notification_address_must_be_an_e_mail_address(tmp_path: Path) -> None:
+    [error] = load_errors(tmp_path / "p", "links:\n  l: {from: contoso, to: fabrikam, notify: {emails: [idops]}}\n")
+    assert (error.message, error.path) == ("expected an e-mail address such as idops@contoso.com",
+                                           "links.l.notify.emails.0")

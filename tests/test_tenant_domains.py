@@ -38,7 +38,7 @@ class Directory:
 def test_offline_gives_a_stable_placeholder_and_says_so():
     placeheld, notes = offline(state(domain="partner.example"))
     assert placeheld.tenants["partner"].tenant_id == placeholder_id("partner.example") == placeholder_id("Partner.Example")
-    assert [n.severity for n in notes] == ["warning"]
+    assert [n.severity for n in notes] == ["note"]
     assert "plan looks its tenant id up" in notes[0].message
 
 

@@ -182,10 +182,19 @@ class AttributeMapping(StrictModel):
         return parse(self.expression or "").to_source()
 
 
+def _email(value: str) -> str:
+    if not re.match(_EMAIL_PATTERN, value):
+        raise PydanticCustomError("email", "expected an e-mail address such as idops@contoso.com")
+    return value
+
+
+EmailAddress = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"format": "email"})]
+
+
 class Notify(StrictModel):
     """Failure notifications (`SyncNotificationSettings`): e-mailed to `emails` when `on_failure`."""
 
-    emails: Annotated[Seq(Annotated[str, Field(pattern=_EMAIL_PATTERN)]), _unique("e-mail address")] | None = None
+    emails: Annotated[Seq(EmailAddress), _unique("e-mail address")] | None = None
     on_failure: bool = True
 
     @model_validator(mode="after")

@@ -68,6 +68,8 @@ class _AuthBase(StrictModel):
 class ClientSecretAuth(_AuthBase):
     """An app registration's client secret, read from the environment variable `secret_env`."""
 
+    forbidden_keys: ClassVar = {**_AuthBase.forbidden_keys, "password": _INLINE_SECRET}
+
     method: Literal["client_secret"]
     client_id: Guid
     secret_env: EnvVarName
