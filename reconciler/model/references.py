@@ -77,6 +77,11 @@ def check_references(data: Mapping[str, Any], locate: Locate) -> list[Diagnostic
     for path, alias in _link_ends(data):
         if is_alias(alias) and alias not in tenants:
             report(path, f"'{alias}' is not a declared tenant alias{_did_you_mean(alias, declared)}")
+    links = data.get("links") if isinstance(data.get("links"), dict) else {}
+    for name, link in links.items():
+        # Here too, not only in compile: reported together with the link's field errors.
+        if isinstance(link, dict) and is_alias(link.get("from")) and link.get("from") == link.get("to"):
+            report(("links", name), f"link {name} syncs tenant {link['from']} to itself; a link joins two tenants")
     return problems
 
 
