@@ -39,6 +39,7 @@ from reconciler.model.state import DesiredState, NodePath
 from reconciler.model.tenant import Tenant
 from reconciler.resources.base import Resource
 from reconciler.resources.link_marker import display_name_for
+from reconciler.resources.link_paths import JOB_TEMPLATE_ID
 from reconciler.sync.expression import quote
 from reconciler.topology import ExpandedLink, expand
 
@@ -173,7 +174,10 @@ class _LinkEmitter:
         )
 
     def _link_body(self) -> dict[str, Any]:
-        return {"displayName": display_name_for(self.link.name), "targetTenantId": self.target.tenant_id, "managed": True}
+        # jobTemplateId: a configuration whose job was never made (a crash, a failed POST) shows as
+        # an update, and the update makes the job.
+        return {"displayName": display_name_for(self.link.name), "targetTenantId": self.target.tenant_id,
+                "managed": True, "jobTemplateId": JOB_TEMPLATE_ID}
 
     def _parts(self) -> list[tuple[str, str, dict[str, Any] | None, NodePath]]:
         link = self.link

@@ -241,7 +241,7 @@ async def make_plan(compiled: CompiledState, settings: RunSettings, gateways: di
 
     raw = [(r, obs.get(r)) for r in writable + pruned + removed_links]
     fingerprints = {r.address: fingerprint(live) for r, live in raw if live is not None}
-    pairs = [links.prepare_pair(HANDLERS[r.kind], r, live) for r, live in raw]
+    pairs = links.prepare_pairs(HANDLERS, raw)
     return build_plan(
         pairs,
         payload=lambda res, live: handler_for(res.kind).payload(res, live),

@@ -11,6 +11,32 @@ from reconciler.resources.link_observe import unmanaged_configurations as _forei
 from reconciler.resources.link_state import link_health
 
 
+def prepare_pairs(handlers: dict[str, Any], raw: list[tuple[Resource, dict[str, Any] | None]]
+                  ) -> list[tuple[Resource, dict[str, Any] | None]]:
+    """Every (desired, live) pair after the handlers' hooks; see `prepare_pair`.
+
+    A link whose configuration this run makes (created, or replaced for a new target) gets all
+    its parts planned as creates: compared with the configuration that goes, a part that happens
+    to match would otherwise never be written to the new one.
+    """
+    fresh = {(res.tenant, res.key) for res, live in raw if res.kind == "link" and _makes_configuration(
+        handlers["link"], res, live)}
+    return [
+        prepare_pair(handlers[res.kind], res,
+                     None if res.kind.startswith("link_") and (res.tenant, res.key) in fresh else live)
+        for res, live in raw
+    ]
+
+
+def _makes_configuration(handler: Any, res: Resource, live: dict[str, Any] | None) -> bool:
+    if res.ensure == "absent":
+        return False
+    if live is None:
+        return True
+    hooked = handler.live_for_diff(res.body, live)
+    return any(hooked.get(path[0]) != res.body.get(path[0]) for path in handler.replace_paths)
+
+
 def prepare_pair(handler: Any, res: Resource, live: dict[str, Any] | None) -> tuple[Resource, dict[str, Any] | None]:
     """The (desired, live) pair the plan diffs, after the handler's hooks.
 

@@ -105,7 +105,7 @@ def test_full_link_contract_points(monkeypatch: pytest.MonkeyPatch) -> None:
     by = state.by_address()
     base = "contoso.link.contoso-to-fabrikam"
     assert by[base].body == {"displayName": "contoso-to-fabrikam (crosstenant)", "targetTenantId": FABRIKAM,
-                             "managed": True}
+                             "managed": True, "jobTemplateId": "Azure2Azure"}
     assert by[base].depends_on == ("contoso.partner.fabrikam", "fabrikam.partner.contoso",
                                    "fabrikam.partner.contoso.identity_sync")
     for part in ("settings", "schema", "assignments"):

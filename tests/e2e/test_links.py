@@ -202,3 +202,21 @@ def test_a_read_only_target_is_checked_by_reading_never_written(crosstenant):
     assert applied.exit_code == 0, applied.output
     writes = [r for r in crosstenant.graph_requests() if r["tenantId"] == FABRIKAM.tenant_id and r["method"] != "GET"]
     assert len(writes) == 2  # only the two made by hand above
+
+
+def test_a_job_that_failed_to_be_made_is_made_by_the_next_apply(crosstenant):
+    crosstenant.write("links.yaml", LINK)
+    crosstenant.emulator.add_fault(method="POST", path="/servicePrincipals/*/synchronization/jobs", status=500)
+    failed = crosstenant("apply", "--auto-approve")
+    assert failed.exit_code == 1
+    assert "FAILED contoso.link.contoso-to-fabrikam" in failed.output
+
+    plan = crosstenant("plan")
+    assert "jobTemplateId: null -> \"Azure2Azure\"" in plan.output  # the missing job is a planned update
+    resumed = crosstenant("apply", "--auto-approve")
+    assert resumed.exit_code == 0, resumed.output
+    assert crosstenant("plan").exit_code == 0
+    [sp] = configurations(crosstenant)
+    with crosstenant.graph(CONTOSO) as g:
+        [job] = g.get(f"/servicePrincipals/{sp['id']}/synchronization/jobs").json()["value"]
+    assert job["schedule"]["state"] == "Active"

@@ -138,3 +138,23 @@ def test_a_domain_that_belongs_to_another_tenant_id_is_a_plan_error(mesh):
     assert (f"tenants.northwind.domain: 'northwind.example' belongs to tenant {NORTHWIND}, "
             "not to the declared tenant_id 00000000-0000-0000-0000-00000000beef") in plan.output
     assert "Plan:" not in plan.output
+
+
+def test_pointing_a_link_at_another_target_builds_the_new_configuration_whole(mesh):
+    (mesh.policies / "topology.yaml").unlink()
+    link = ("links:\n  sales-sync: {from: contoso, to: %s, assign: {groups: [Sales]},"
+            " mappings: {showInAddressList: {constant: \"True\"}}}\n")
+    mesh.write("links.yaml", link % "fabrikam")
+    assert mesh("apply", "--auto-approve").exit_code == 0
+
+    mesh.write("links.yaml", link % "northwind")
+    plan = json.loads(mesh("plan", "--format", "json").stdout)
+    actions = {c["address"]: c["actions"] for c in plan["changes"] if c["kind"].startswith("link")}
+    assert actions["contoso.link.sales-sync"] == ["delete", "create"]
+    # Every part is written to the new configuration, not compared with the one that goes.
+    for part in ("settings", "schema", "assignments", "state"):
+        assert actions[f"contoso.link.sales-sync.{part}"] == ["create"]
+    applied = mesh("apply", "--auto-approve", "--force")
+    assert applied.exit_code == 0, applied.output
+    again = mesh("plan")
+    assert again.exit_code == 0, again.output
