@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from reconciler.errors import CrosstenantError
+from reconciler.graph.redact import redact
 from reconciler.plan import FORMAT_VERSION, Change, Plan, execution_prerequisites
 
 Status = Literal["applied", "failed", "skipped"]
@@ -19,8 +20,6 @@ STATUSES: tuple[Status, ...] = ("applied", "failed", "skipped")
 
 # Condition reasons (CamelCase, like Kubernetes conditions).
 DEPENDENCY_FAILED = "DependencyFailed"  # a prerequisite failed, or was itself skipped for that
-DEPENDENCY_NOT_APPLIED = "DependencyNotApplied"  # a prerequisite was held back (read-only tenant)
-READ_ONLY_TENANT = "ReadOnlyTenant"  # the change is in a tenant that is read for checks only
 PRECONDITION_NOT_MET = "PreconditionNotMet"  # held at plan time (meta["held"] says why); not attempted
 
 
@@ -107,42 +106,36 @@ async def execute_plan(
     - A change whose prerequisites (see `plan.execution_prerequisites`: what it depends on, or
       for a delete the deletes of its dependents) failed or were skipped is skipped with
       reason `DependencyFailed`, naming the failed changes at the root.
-    - A change marked `meta["read_only"]` is never run: it is skipped (`ReadOnlyTenant`), and
-      so are its dependents (`DependencyNotApplied`).
     - A change marked `meta["held"]` is not attempted: it fails (`PreconditionNotMet`, the
       reason as its error), so the apply does not count as done; its dependents are skipped.
     `on_start` is called before each run, `on_done` with every outcome, skipped ones too.
     """
     needs = execution_prerequisites(plan.changes)
     _require_dependency_order(plan.changes, needs)
-    # For a change that did not apply: the root causes, and whether one of them is a failure.
-    blocked: dict[str, tuple[frozenset[str], bool]] = {}
+    # For a change that did not apply: the failed changes at the root of it.
+    blocked: dict[str, frozenset[str]] = {}
     outcomes: list[ChangeOutcome] = []
 
     for change in plan.changes:
         causes = [blocked[p] for p in sorted(needs[change.address]) if p in blocked]
         if causes:
-            roots = frozenset().union(*(roots for roots, _ in causes))
-            failed_root = any(failed for _, failed in causes)
-            blocked[change.address] = (roots, failed_root)
+            roots = frozenset().union(*causes)
+            blocked[change.address] = roots
             outcome = ChangeOutcome(
                 address=change.address,
                 action=change.action,
                 status="skipped",
-                reason=DEPENDENCY_FAILED if failed_root else DEPENDENCY_NOT_APPLIED,
+                reason=DEPENDENCY_FAILED,
                 blocked_by=tuple(sorted(roots)),
             )
         elif change.meta.get("held"):
-            blocked[change.address] = (frozenset({change.address}), True)
+            blocked[change.address] = frozenset({change.address})
             outcome = ChangeOutcome(change.address, change.action, "failed", error=str(change.meta["held"]),
                                     reason=PRECONDITION_NOT_MET)
-        elif change.meta.get("read_only"):
-            blocked[change.address] = (frozenset({change.address}), False)
-            outcome = ChangeOutcome(change.address, change.action, "skipped", reason=READ_ONLY_TENANT)
         else:
             outcome = await _run_one(change, run, on_start)
             if outcome.status == "failed":
-                blocked[change.address] = (frozenset({change.address}), True)
+                blocked[change.address] = frozenset({change.address})
         outcomes.append(outcome)
         on_done(outcome)
 
@@ -168,7 +161,7 @@ async def _run_one(
     except CrosstenantError as e:
         return ChangeOutcome(change.address, change.action, "failed", error=str(e), reason=type(e).__name__)
     except Exception as e:  # a bug or an unexpected library error: still reported per change
-        return ChangeOutcome(
-            change.address, change.action, "failed", error=f"{type(e).__name__}: {e}", reason=type(e).__name__
+        return ChangeOutcome(  # a library's text may quote a request: never let a token through
+            change.address, change.action, "failed", error=redact(f"{type(e).__name__}: {e}"), reason=type(e).__name__
         )
     return ChangeOutcome(change.address, change.action, "applied")

@@ -19,7 +19,7 @@ from reconciler import __version__
 from reconciler.cli_options import (
     connection_options, format_option, max_change_option, policies_option, tenant_option,
 )
-from reconciler.errors import ConfigError, CrosstenantError, GraphError, PlanError, UnsafePlanError
+from reconciler.errors import ConfigError, CrosstenantError, GraphError, PlanError
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -98,14 +98,14 @@ def main(ctx: click.Context, debug: bool) -> None:
     _setup_logging(debug)
 
 
-def _settings(policies: Path, tenants: tuple[str, ...], graph_url, authority, ca_bundle, max_change_share: float):
+def _settings(tenants: tuple[str, ...], graph_url, authority, ca_bundle, max_change_share: float):
     from reconciler.engine import RunSettings
     from reconciler.graph.connection import Overrides
     from reconciler.safety import SafetyLimits
 
     overrides = Overrides.from_env(graph_url=graph_url, authority=authority, ca_bundle=ca_bundle)
     limits = SafetyLimits(max_change_fraction=max_change_share)
-    return RunSettings(policies=policies, overrides=overrides, tenants=tenants, limits=limits)
+    return RunSettings(overrides=overrides, tenants=tenants, limits=limits)
 
 
 def _load(policies: Path, tenants: tuple[str, ...] = (), *, show_warnings: bool = False):
@@ -169,7 +169,7 @@ def plan(obj: dict, policies: Path, tenants, fmt: str, out: Path | None, max_cha
 
     def body() -> int:
         compiled = _load(policies, tenants)
-        settings = _settings(policies, tenants, graph_url, authority, ca_bundle, max_change_share)
+        settings = _settings(tenants, graph_url, authority, ca_bundle, max_change_share)
         result = asyncio.run(engine.plan_run(compiled, settings))
         data = result.to_json()
         click.echo(_render(data, fmt))
@@ -209,8 +209,7 @@ def apply(obj: dict, planfile: Path | None, policies: Path, tenants, auto_approv
         if not plan.changes:
             return False
         click.echo(_render(data, "text"))
-        if plan.unsafe_reasons and not force:
-            raise UnsafePlanError(list(plan.unsafe_reasons))
+        plan.raise_if_unsafe(force=force)
         if auto_approve or saved is not None:
             return True
         if not sys.stdin.isatty():
@@ -230,7 +229,7 @@ def apply(obj: dict, planfile: Path | None, policies: Path, tenants, auto_approv
         nonlocal saved
         saved = _read_plan(planfile) if planfile else None
         compiled = _load(policies, tenants)
-        settings = _settings(policies, tenants, graph_url, authority, ca_bundle, max_change_share)
+        settings = _settings(tenants, graph_url, authority, ca_bundle, max_change_share)
         result, report = asyncio.run(
             engine.apply_run(compiled, settings, approve=approve, on_start=on_start, on_done=on_done)
         )
@@ -292,11 +291,17 @@ def topology(obj: dict, policies: Path, fmt: str) -> None:
 
 
 @main.command()
-def schema() -> None:
+@click.pass_obj
+def schema(obj: dict) -> None:
     """Print the JSON Schema of the desired-state YAML (for editors and CI)."""
-    from reconciler.model import json_schema
 
-    click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+    def body() -> int:
+        from reconciler.model import json_schema
+
+        click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+        return EXIT_OK
+
+    sys.exit(_guard(obj["debug"], body))
 
 
 @main.group()
@@ -310,8 +315,17 @@ def emulator() -> None:
               show_default=True, help="Folder for the SQLite state, CA and keys.")
 @click.option("--seed", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Seed YAML of tenants, apps, users and groups (used when the state is empty).")
-def emulator_serve(port: int, state_dir: Path, seed: Path | None) -> None:
+@click.pass_obj
+def emulator_serve(obj: dict, port: int, state_dir: Path, seed: Path | None) -> None:
     """Serve Graph and the OAuth authority over HTTPS on 127.0.0.1."""
-    from reconciler.emulator.server import serve
 
-    serve(port=port, state_dir=state_dir, seed=seed)
+    def body() -> int:
+        from reconciler.emulator.server import serve
+
+        try:
+            serve(port=port, state_dir=state_dir, seed=seed, announce=lambda line: click.echo(line))
+        except (OSError, ValueError) as err:  # port in use, a bad seed, an unwritable state folder
+            raise CrosstenantError(f"the emulator could not start: {err}") from None
+        return EXIT_OK
+
+    sys.exit(_guard(obj["debug"], body))

@@ -32,7 +32,6 @@ _READ_ORDER = ("policy", "default", "partner", "identity_sync",
 
 @dataclass(frozen=True)
 class RunSettings:
-    policies: Path
     overrides: Overrides = field(default_factory=Overrides)
     tenants: tuple[str, ...] = ()  # --tenant: limit the run to these aliases
     limits: SafetyLimits = field(default_factory=SafetyLimits)
@@ -54,7 +53,9 @@ async def _with_real_tenant_ids(compiled: CompiledState, gateways: dict[str, Any
         return compiled
     if not gateways:
         raise PlanError(["tenants declared by domain need a managed tenant to look them up from"])
-    state = await tenant_domains.look_up(state, gateways[sorted(gateways)[0]])
+    # Global-cloud tenants first: the lookup is a global-cloud function (ENDPOINTS §1.5).
+    order = sorted(gateways, key=lambda a: (compiled.tenants[a].cloud != "global", a))
+    state = await tenant_domains.look_up(state, [gateways[a] for a in order])
     return compile_state(state)
 
 

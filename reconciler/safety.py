@@ -23,7 +23,8 @@ class SafetyLimits:
 
     max_change_fraction: float = 0.3
     min_existing: int = 10
-    # A kind matches itself and its parts: "link" covers "link.job", "link.schema", ...
+    # Deleting or replacing one of these is unsafe whatever the counts. A link's parts
+    # (`link_settings`, ...) are never deleted on their own: they go with the link.
     force_kinds: frozenset[str] = frozenset({"partner", "link"})
 
     def __post_init__(self) -> None:
@@ -33,7 +34,7 @@ class SafetyLimits:
             raise ValueError(f"min_existing must not be negative, got {self.min_existing}")
 
     def forces(self, kind: str) -> bool:
-        return any(kind == k or kind.startswith(k + ".") for k in self.force_kinds)
+        return kind in self.force_kinds
 
 
 def unsafe_reasons(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from reconciler.errors import Diagnostic, GraphError, NotFoundError, PlanError
+from reconciler.errors import Diagnostic, ForbiddenError, GraphError, NotFoundError, PlanError
 from reconciler.model import DesiredState
+from reconciler.model.base import is_guid
 from reconciler.odata import literal
 
 _PLACEHOLDER_NAMESPACE = uuid.UUID("9f0b8f52-6a53-4c4d-9b3e-7d1f5e0c0a11")
@@ -52,21 +53,39 @@ def _lookup_path(domain: str) -> str:
     return f"/tenantRelationships/findTenantInformationByDomainName(domainName={literal(domain)})"
 
 
-async def look_up(state: DesiredState, gw: Any) -> DesiredState:
+async def _find(gateways: list[Any], domain: str) -> dict[str, Any]:
+    """The tenant information of `domain`, asked of each gateway until one may ask.
+
+    The lookup needs `CrossTenantInformation.ReadBasic.All`, which not every tenant's app has.
+    """
+    refused: GraphError | None = None
+    for gw in gateways:
+        try:
+            return await gw.get(_lookup_path(domain))
+        except ForbiddenError as err:
+            refused = err
+    assert refused is not None
+    raise refused
+
+
+async def look_up(state: DesiredState, gateways: list[Any]) -> DesiredState:
     """`state` with every domain-declared tenant's real id; PlanError when a lookup fails or disagrees."""
     problems: list[str] = []
     ids: dict[str, str] = {}
     for alias, domain in sorted(declared_by_domain(state).items()):
         where = f"tenants.{alias}.domain"
         try:
-            info = await gw.get(_lookup_path(domain))
+            info = await _find(gateways, domain)
         except NotFoundError:
             problems.append(f"{where}: no tenant has the domain {domain!r}")
             continue
         except GraphError as err:
             problems.append(f"{where}: cannot look up the tenant of {domain!r}: {err}")
             continue
-        found = str(info.get("tenantId", "")).lower()
+        found = str(info.get("tenantId") or "").lower()
+        if not is_guid(found):
+            problems.append(f"{where}: the lookup of {domain!r} answered no tenant id")
+            continue
         declared = state.tenants[alias].tenant_id
         if declared is not None and declared != found:
             problems.append(f"{where}: {domain!r} belongs to tenant {found}, not to the declared tenant_id {declared}")

@@ -147,20 +147,6 @@ def test_callbacks_see_each_start_and_every_outcome():
     assert [o.status for o in done].count("skipped") == 2
 
 
-def test_read_only_changes_are_never_run_and_hold_back_their_dependents():
-    run = FakeRun()
-    plan = plan_of(ch("t.partner.s", "update", read_only=True), ch("t.partner.s.identity_sync", "update", ["t.partner.s"]),
-                   ch("s.partner.t"))
-    report = execute(plan, run)
-    assert run.ran == ["s.partner.t"]
-    assert statuses(report) == {
-        "s.partner.t": ("applied", None, ()),
-        "t.partner.s": ("skipped", "ReadOnlyTenant", ()),
-        "t.partner.s.identity_sync": ("skipped", "DependencyNotApplied", ("t.partner.s",)),
-    }
-    assert report.ok  # nothing failed; the plan's warnings say why these were held back
-
-
 def test_held_changes_are_not_attempted_fail_the_apply_and_skip_their_dependents():
     run = FakeRun()
     plan = plan_of(ch("s.link.l", held="its target's prerequisites are not in place: t.partner.s"),

@@ -129,15 +129,15 @@ def test_a_diff_on_a_replace_path_is_a_replace_built_as_a_create():
         return dict(resource.body)
 
     def replace_paths(kind):
-        return frozenset({("jobTemplate",)}) if kind == "link.job" else frozenset()
+        return frozenset({("targetTenantId",)}) if kind == "link" else frozenset()
 
-    r = Resource("contoso.link.c-to-f.job", "link.job", "contoso", CONTOSO, "c-to-f", body={"jobTemplate": "Azure2Azure"})
-    (c,) = build_plan([(r, {"jobTemplate": "Other", "id": "j1"})], payload=payload, replace_paths=replace_paths).changes
+    r = Resource("contoso.link.c-to-f", "link", "contoso", CONTOSO, "c-to-f", body={"targetTenantId": "t2"})
+    (c,) = build_plan([(r, {"targetTenantId": "t1", "managed": True})], payload=payload, replace_paths=replace_paths).changes
     assert (c.action, c.reason, c.actions) == ("replace", "immutable_field_changed", ("delete", "create"))
     assert seen == [None]
     # the same diff on a kind without replace paths is an update
-    r2 = Resource("contoso.link.c-to-f.state", "link.state", "contoso", CONTOSO, "c-to-f", body={"jobTemplate": "A"})
-    (c2,) = build_plan([(r2, {"jobTemplate": "B"})], payload=payload, replace_paths=replace_paths).changes
+    r2 = Resource("contoso.link.c-to-f.settings", "link_settings", "contoso", CONTOSO, "c-to-f", body={"targetTenantId": "t2"})
+    (c2,) = build_plan([(r2, {"targetTenantId": "t1"})], payload=payload, replace_paths=replace_paths).changes
     assert c2.action == "update"
 
 

@@ -86,18 +86,18 @@ def golden_plan() -> Plan:
                      "9c5d131d-b1c3-4fc4-9e3f-c6557947d551", ensure="absent", meta={"pruned": True}),
             DOCUMENTED_PARTNER,
         ),
-        # replace: a link's job made from another template cannot be updated in place
+        # replace: a link pointed at another target is a new configuration
         (
-            Resource("contoso.link.contoso-to-fabrikam.job", "link.job", "contoso", CONTOSO, "contoso-to-fabrikam",
-                     body={"templateId": "Azure2Azure"}, depends_on=(f"{fab_partner}.identity_sync",),
-                     meta={"unsafe_reason": "the job is recreated: the next cycle is an initial sync"}),
-            {"id": "Azure2Azure.e4bbd3e5", "templateId": "Other"},
+            Resource("contoso.link.contoso-to-fabrikam", "link", "contoso", CONTOSO, "contoso-to-fabrikam",
+                     body={"targetTenantId": FABRIKAM}, depends_on=(f"{fab_partner}.identity_sync",),
+                     meta={"unsafe_reason": "the configuration is made anew: the next cycle is an initial sync"}),
+            {"displayName": "contoso-to-fabrikam (crosstenant)", "targetTenantId": "00000000-0000-0000-0000-0000000a0b1d"},
         ),
     ]
     return build_plan(
         pairs,
         payload=overlay,
-        replace_paths=lambda kind: frozenset({("templateId",)}) if kind == "link.job" else frozenset(),
+        replace_paths=lambda kind: frozenset({("targetTenantId",)}) if kind == "link" else frozenset(),
         unmanaged=[Unmanaged("contoso.partner.00000000-0000-0000-0000-0000000005a5", "contoso", "partner",
                              "00000000-0000-0000-0000-0000000005a5", "not declared; tenant name unreadable")],
         warnings=["northwind is read-only: its inbound settings are checked, never written"],
@@ -150,7 +150,7 @@ def test_text_shows_unsafe_first_markers_fields_and_summary():
     assert lines[-1] == "Plan: 1 to create, 2 to update, 1 to delete, 1 to replace."
     assert "  + contoso.partner.fabrikam" in lines
     assert f"  ~ fabrikam.partner.{CONTOSO}" in lines
-    assert "-/+ contoso.link.contoso-to-fabrikam.job  # replaced: a field that cannot be updated changed" in lines
+    assert "-/+ contoso.link.contoso-to-fabrikam  # replaced: a field that cannot be updated changed" in lines
     assert "      automaticUserConsentSettings.inboundAllowed: null -> true" in lines
     assert "      inboundTrust.isCompliantDeviceAccepted: (absent) -> null" in lines
     assert '      tenantId: "9c5d131d-b1c3-4fc4-9e3f-c6557947d551" -> (absent)' in lines
@@ -256,7 +256,7 @@ def test_apply_report_lists_outcomes_and_why():
     text = render_apply_report_text(golden_report_json())
     assert "  FAILED   fabrikam.partner.00000000-0000-0000-0000-00000000c0de.identity_sync (update)" in text
     assert "           DependencyFailed: fabrikam.partner.00000000-0000-0000-0000-00000000c0de.identity_sync failed" in text
-    assert "  skipped  contoso.link.contoso-to-fabrikam.job (replace)" in text
+    assert "  skipped  contoso.link.contoso-to-fabrikam (replace)" in text
     assert text.endswith("Apply: 3 applied, 1 failed, 1 skipped.\n")
 
 

@@ -24,14 +24,15 @@ def many(n: int, action: str) -> list[Change]:
     [
         (ch("f.partner.c", "delete", "partner"), ("deletes partner f.partner.c",)),
         (ch("f.partner.c", "replace", "partner"), ("replaces (deletes, then creates) partner f.partner.c",)),
-        (ch("c.link.c-to-f.job", "delete", "link.job"), ("deletes link.job c.link.c-to-f.job",)),
+        (ch("c.link.c-to-f", "delete", "link"), ("deletes link c.link.c-to-f",)),
+        (ch("c.link.c-to-f.settings", "delete", "link_settings"), ()),  # parts go with their link
         (ch("f.partner.c", "update", "partner"), ()),
         (ch("f.partner.c", "create", "partner"), ()),
-        (ch("c.linkage", "delete", "linkage"), ()),  # "link" covers its parts, not every prefix
+        (ch("c.linkage", "delete", "linkage"), ()),  # exact kinds, not prefixes
         (ch("f.partner.x", "delete", "partner", pruned=True), ("prune deletes partner f.partner.x (not declared)",)),
         (ch("f.policy", "delete", "policy", pruned=True), ("prune deletes policy f.policy (not declared)",)),
         (
-            ch("c.link.c-to-f.assignments", "update", "link.assignments", unsafe_reason="removes 1200 users from scope"),
+            ch("c.link.c-to-f.assignments", "update", "link_assignments", unsafe_reason="removes 1200 users from scope"),
             ("c.link.c-to-f.assignments: removes 1200 users from scope",),
         ),
     ],

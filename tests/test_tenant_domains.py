@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from reconciler.errors import NotFoundError, PlanError
+from reconciler.errors import ForbiddenError, NotFoundError, PlanError
 from reconciler.model import DesiredState
 from reconciler.tenant_domains import look_up, offline, placeholder_id
 
@@ -42,9 +42,22 @@ def test_offline_gives_a_stable_placeholder_and_says_so():
     assert "plan looks its tenant id up" in notes[0].message
 
 
+class Refusing:
+    async def get(self, path: str, **_: object) -> dict:
+        raise ForbiddenError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+
+
+def test_look_up_asks_the_next_tenant_when_one_may_not():
+    found = asyncio.run(look_up(state(domain="partner.example"), [Refusing(), Directory({"partner.example": PARTNER})]))
+    assert found.tenants["partner"].tenant_id == PARTNER
+    with pytest.raises(PlanError) as err:
+        asyncio.run(look_up(state(domain="partner.example"), [Refusing()]))
+    assert err.value.problems[0].startswith("tenants.partner.domain: cannot look up the tenant of 'partner.example': 403")
+
+
 def test_look_up_sets_the_real_id():
     gw = Directory({"partner.example": PARTNER})
-    found = asyncio.run(look_up(state(domain="partner.example"), gw))
+    found = asyncio.run(look_up(state(domain="partner.example"), [gw]))
     assert found.tenants["partner"].tenant_id == PARTNER
     assert gw.asked == ["partner.example"]
 
@@ -59,5 +72,5 @@ def test_look_up_sets_the_real_id():
 ])
 def test_look_up_refuses_what_it_cannot_trust(partner, table, message):
     with pytest.raises(PlanError) as err:
-        asyncio.run(look_up(state(**partner), Directory(table)))
+        asyncio.run(look_up(state(**partner), [Directory(table)]))
     assert err.value.problems == [message]

@@ -36,8 +36,6 @@ def change_notes(change: Mapping[str, Any]) -> list[str]:
         notes.append("replaced: a field that cannot be updated changed")
     if meta.get("pruned"):
         notes.append("pruned: not declared")
-    if meta.get("read_only"):
-        notes.append("read-only tenant: not applied")
     if meta.get("held"):
         notes.append(f"held: {meta['held']}")
     return notes

@@ -100,11 +100,14 @@ class LinkHandler:
         if config is None or not config.managed:
             return  # nothing of ours: an unmarked configuration is never deleted
         app_object_id = config.application_id or await self._application_object_id(gw, config)
+        if app_object_id is None:
+            # Deleting the service principal alone would orphan the app registration where no
+            # later run can see it; the application may just not have replicated yet.
+            raise LinkConfigurationError(
+                f"link {change.key}: the application of service principal {config.id} cannot be found "
+                "(not replicated yet, or not readable with this app's permissions); nothing was deleted")
         try:
-            if app_object_id is not None:
-                await gw.delete(paths.application(app_object_id))  # takes its SP and job along
-            else:
-                await gw.delete(paths.service_principal(config.id))
+            await gw.delete(paths.application(app_object_id))  # takes its SP, job and assignments along
         except NotFoundError:
             pass  # already gone: the desired end state holds
         forget_link(configurations, change.key)

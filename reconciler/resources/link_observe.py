@@ -57,7 +57,6 @@ class LinkConfiguration:
 class Configurations:
     by_link: dict[str, LinkConfiguration] = field(default_factory=dict)
     unmanaged: list[dict[str, Any]] = field(default_factory=list)  # raw service principals
-    deleted: set[str] = field(default_factory=set)  # service principal ids deleted in this run
 
 
 async def read_configurations(gw: Any) -> Configurations:
@@ -126,10 +125,8 @@ def record(configurations: Configurations, config: LinkConfiguration) -> None:
 
 
 def forget_link(configurations: Configurations, link: str) -> None:
-    """Note a configuration this run deleted: a list query may still show it for a while."""
-    config = configurations.by_link.pop(link, None)
-    if config is not None:
-        configurations.deleted.add(config.id)
+    """Drop a configuration this run deleted from the run's view of the tenant."""
+    configurations.by_link.pop(link, None)
 
 
 async def _read(gw: Any) -> Configurations:

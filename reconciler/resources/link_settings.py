@@ -47,7 +47,7 @@ class TestConnectionError(GraphError):
         return f"test connection failed: {self.status} {self.code}: {self.message}{rid}"
 
     @classmethod
-    def from_error(cls, link: str, error: GraphError) -> "TestConnectionError":
+    def from_error(cls, error: GraphError) -> "TestConnectionError":
         hint = ""
         if error.code in POLICY_CHECK_CODES:
             hint = (" — automatic redemption must be allowed outbound in the source and inbound in the "
@@ -120,19 +120,36 @@ class LinkSettingsHandler(ConfigurationPart):
 
     def narrowing_reasons(self, desired_body: dict[str, Any], live_body: dict[str, Any] | None,
                           link: str | None = None) -> list[str]:
-        if live_body is None or "syncAll" not in desired_body or desired_body["syncAll"] is not False:
+        if live_body is None:
             return []
         name = f"link {link}" if link else "the link"
-        live = live_body.get("syncAll")
-        if live is True:
-            return [f"{name} changes its scope from all users to assigned users only: every unassigned "
-                    "user it synced leaves the target tenant"]
+        return [r for r in (self._scope_narrowed(desired_body, live_body, name),
+                            self._guard_loosened(desired_body, live_body, name)) if r]
+
+    def _scope_narrowed(self, desired_body: dict[str, Any], live_body: dict[str, Any], name: str) -> str | None:
+        if "syncAll" not in desired_body or desired_body["syncAll"] is not False:
+            return None
+        if live_body.get("syncAll") is True:
+            return (f"{name} changes its scope from all users to assigned users only: every unassigned "
+                    "user it synced leaves the target tenant")
         if "syncAll" in (live_body.get("masked") or {}) and self.live_for_diff(desired_body, live_body).get(
                 "syncAll") is not False:
-            return [f"{name} sets its scope to assigned users only, and Graph masks the current scope: "
-                    "users may leave the target tenant"]
-        return []
+            return (f"{name} sets its scope to assigned users only, and Graph masks the current scope: "
+                    "users may leave the target tenant")
+        return None
 
+    def _guard_loosened(self, desired_body: dict[str, Any], live_body: dict[str, Any], name: str) -> str | None:
+        """Turning the accidental-deletion threshold off, or raising it, lets more deletions through."""
+        wanted = desired_body.get("notifications") or {}
+        live = live_body.get("notifications") or {}
+        if live.get("deleteThresholdEnabled") is not True:
+            return None
+        if wanted.get("deleteThresholdEnabled") is False:
+            return f"{name} turns its accidental-deletion threshold off"
+        before, after = live.get("deleteThresholdValue"), wanted.get("deleteThresholdValue")
+        if isinstance(before, int) and isinstance(after, int) and after > before:
+            return f"{name} raises its accidental-deletion threshold from {before} to {after}"
+        return None
 
     async def _write(self, gw: Any, change: Change) -> None:
         desired = dict(change.payload or {})
@@ -144,7 +161,7 @@ class LinkSettingsHandler(ConfigurationPart):
         try:
             await gw.post(paths.validate_credentials(config.id), body)
         except GraphError as error:
-            raise TestConnectionError.from_error(change.key, error) from error
+            raise TestConnectionError.from_error(error) from error
         live = await read_secrets(gw, config.id)  # fresh: PUT replaces the whole list
         secrets = settings.to_secrets(desired, live)
         await gw.put(paths.secrets(config.id), {"value": secrets})

@@ -28,7 +28,7 @@ def state_body(job: dict[str, Any]) -> dict[str, Any]:
 
 
 async def link_health(gw: Any) -> dict[str, Health]:
-    """The health of every link's job in this tenant (for status reports and `drift --strict`)."""
+    """The health of every link's job in this tenant: quarantine and failures, reported as warnings."""
     configurations = await read_configurations(gw)
     return {link: job_health(c.job) for link, c in sorted(configurations.by_link.items()) if c.job is not None}
 

@@ -167,6 +167,20 @@ def test_narrowing_scope_from_all_to_assigned_is_named():
     assert "masks" in handler.narrowing_reasons(wanted().body, masked, link=LINK)[0]
 
 
+def test_loosening_the_accidental_deletion_threshold_is_named():
+    notify = SETTINGS["notifications"]
+    off = wanted(notifications={**notify, "deleteThresholdEnabled": False}).body
+    assert handler.narrowing_reasons(off, SETTINGS, link=LINK) == [
+        "link contoso-to-fabrikam turns its accidental-deletion threshold off"]
+    raised = wanted(notifications={**notify, "deleteThresholdValue": 2000}).body
+    assert handler.narrowing_reasons(raised, SETTINGS, link=LINK) == [
+        "link contoso-to-fabrikam raises its accidental-deletion threshold from 500 to 2000"]
+    lowered = wanted(notifications={**notify, "deleteThresholdValue": 50}).body
+    assert handler.narrowing_reasons(lowered, SETTINGS, link=LINK) == []  # tighter is safe
+    was_off = {**SETTINGS, "notifications": {**notify, "deleteThresholdEnabled": False}}
+    assert handler.narrowing_reasons(raised, was_off, link=LINK) == []  # turning it on is safe
+
+
 def test_the_link_handler_is_not_needed_to_read_settings_of_an_adoptable_configuration():
     gw = FakeGraph()
     gw.add_configuration("contoso-to-fabrikam (crosstenant)", secrets=[{"key": "SyncAll", "value": "True"}])
