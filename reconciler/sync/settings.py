@@ -29,6 +29,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from reconciler.errors import CrosstenantError
 from reconciler.plan import canonical_json
 
 MASK = "*"
@@ -96,11 +97,16 @@ def from_secrets(secrets: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], 
     return typed, frozenset(masked)
 
 
+class MaskedSettingsError(CrosstenantError):
+    """A PUT would drop a setting Graph masks and the desired state does not declare."""
+
+
 def to_secrets(desired: Mapping[str, Any], live: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     """The whole secrets list to PUT: the live list with the declared typed fields laid over it.
 
     Declared notification keys are laid over the live JSON (unknown keys such as
-    `HumanResourcesLookaheadQueryEnabled` kept); masked values are never sent back.
+    `HumanResourcesLookaheadQueryEnabled` kept); masked values are never sent back. The PUT
+    replaces the whole list, so a masked setting nobody declared would be lost: refused.
     """
     live = [{"key": str(s.get("key")), "value": s.get("value")} for s in live]
     by_key = {s["key"]: s["value"] for s in live}
@@ -117,6 +123,15 @@ def to_secrets(desired: Mapping[str, Any], live: Iterable[Mapping[str, Any]]) ->
         else:
             written[secret] = str(value)
     result: list[dict[str, str]] = []
+    dropped = sorted(i["key"] for i in live if i["value"] == MASK and i["key"] not in written
+                     and i["key"] in FIELD_SECRETS.values())
+    if dropped:
+        yaml_names = {"notifications": "notify and deletion_threshold", "syncAll": "scope",
+                      "targetTenantId": "to", "authenticationType": "to"}
+        fields = " and ".join(sorted({yaml_names[f] for f, secret in FIELD_SECRETS.items() if secret in dropped}))
+        raise MaskedSettingsError(
+            f"Graph masks the configuration's {', '.join(dropped)}, and writing the settings replaces them "
+            f"all: declare {fields} so that crosstenant writes them whole instead of losing them")
     for item in live:
         key = item["key"]
         if key in written:

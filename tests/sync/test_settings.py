@@ -103,3 +103,14 @@ def test_the_test_connection_body_is_the_documented_one():
 def test_the_jobs_threshold_setting_is_read_from_the_documented_job():
     assert settings.quarantine_deletes_threshold(example("jobs-get.response.json")["body"]) == 500
     assert settings.quarantine_deletes_threshold(example("cts-howto-jobs-create.response.json")["body"]) is None
+
+
+def test_a_masked_setting_nobody_declared_is_never_dropped_by_the_put():
+    from reconciler.sync.settings import MaskedSettingsError, to_secrets
+
+    live = [{"key": "CompanyId", "value": "t"}, {"key": "SyncNotificationSettings", "value": "*"}]
+    with pytest.raises(MaskedSettingsError) as err:
+        to_secrets({"targetTenantId": "t", "syncAll": False}, live)
+    assert "declare notify and deletion_threshold" in str(err.value)
+    declared = {"targetTenantId": "t", "notifications": {"enabled": False}}
+    assert {s["key"] for s in to_secrets(declared, live)} == {"CompanyId", "SyncNotificationSettings"}
