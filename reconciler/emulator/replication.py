@@ -2,10 +2,11 @@
 
 In Entra a freshly instantiated application and service principal may be unreadable for seconds
 to minutes. The emulator models that deterministically: when lag is on (`lagRequests` N > 0), an
-object registered at creation stays invisible to the first N requests that touch it (a GET by
-id, a `$filter` list it would appear in, a call on one of its sub-resources), then appears.
-Counting requests instead of seconds keeps tests free of clocks. A request touching the same
-object twice counts once.
+object registered at creation stays invisible for the next N requests to its tenant's
+application and synchronization area (a GET by id, a `$filter` list, a call on a sub-resource),
+then appears. Requests stand in for the passing of time: an object nobody asks about still
+replicates. Counting requests instead of seconds keeps tests free of clocks; one request counts
+once, however many objects it looks at.
 
 State lives in `ctx.knobs["replication"]` (set through `POST /_emulator/replication`).
 """
@@ -45,20 +46,25 @@ class ReplicationLag:
                 self._pending[(tenant_id, obj_id.lower())] = self.lag_requests
 
     def visible(self, request: Request, tenant_id: str, obj_id: str) -> bool:
-        """Whether this request may see the object; counts the request against its lag."""
+        """Whether this request may see the object; the first call of a request counts it."""
         key = (tenant_id, obj_id.lower())
         seen: dict[tuple[str, str], bool] = _request_memo(request)
         if key in seen:
             return seen[key]
         with self._lock:
-            remaining = self._pending.get(key, 0)
-            if remaining > 0:
-                if remaining == 1:
-                    del self._pending[key]
-                else:
-                    self._pending[key] = remaining - 1
-        seen[key] = remaining <= 0
+            hidden = getattr(request.state, "replication_hidden", None)
+            if hidden is None:  # this request's first look: what it cannot see yet, then count it
+                hidden = request.state.replication_hidden = {k for k in self._pending if k[0] == tenant_id}
+                self._tick(tenant_id)
+            seen[key] = key not in hidden
         return seen[key]
+
+    def _tick(self, tenant_id: str) -> None:
+        """One more request to the tenant: every object still replicating there is one closer."""
+        for key in [k for k in self._pending if k[0] == tenant_id]:
+            self._pending[key] -= 1
+            if self._pending[key] <= 0:
+                del self._pending[key]
 
     def forget(self, tenant_id: str, obj_id: str) -> None:
         with self._lock:
