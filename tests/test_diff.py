@@ -8,32 +8,7 @@ import pytest
 
 from reconciler.diff import declared_leaves, diff_declared, values_equal
 from reconciler.plan import MISSING, FieldChange
-
-# The documented GET of a partner configuration (graph-reference/examples/partners-get.response.json).
-PARTNER_GET = {
-    "tenantId": "9c5d131d-b1c3-4fc4-9e3f-c6557947d551",
-    "inboundTrust": None,
-    "isInMultiTenantOrganization": False,
-    "automaticUserConsentSettings": {"inboundAllowed": None, "outboundAllowed": None},
-    "b2bCollaborationInbound": None,
-    "b2bCollaborationOutbound": None,
-    "b2bDirectConnectOutbound": None,
-    "b2bDirectConnectInbound": {
-        "usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
-        "applications": {"accessType": "allowed", "targets": [{"target": "Office365", "targetType": "application"}]},
-    },
-    "tenantRestrictions": {
-        "usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]},
-        "applications": {
-            "accessType": "blocked",
-            "targets": [{"target": "AllApplications", "targetType": "application"}],
-        },
-    },
-    "m365CollaborationInbound": None,
-    "m365CollaborationOutbound": None,
-    "appServiceConnectInbound": None,
-}
-
+from tests.documented import PARTNER_GET
 
 def fc(path: str, before, after) -> FieldChange:
     return FieldChange(tuple(path.split(".")), before, after)

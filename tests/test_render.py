@@ -25,7 +25,7 @@ CONTOSO = "00000000-0000-0000-0000-00000000c0de"
 FABRIKAM = "00000000-0000-0000-0000-0000000fab00"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
-# The documented GET of a partner (graph-reference/examples/partners-get.response.json): it is
+# Based on the documented GET of a partner (partners-get.response.json, tenantRestrictions unset): it is
 # what a pruned partner's delete shows, and it has enough properties to be folded in Markdown.
 DOCUMENTED_PARTNER = {
     "tenantId": "9c5d131d-b1c3-4fc4-9e3f-c6557947d551",
