@@ -82,8 +82,15 @@ def _fold(text: str, index: int) -> tuple[str, int]:
 
 
 def _quoted(text: str, start: int) -> Iterator[tuple[str, int, int]]:
-    quote = text[start]
-    index = start + 1
+    return _flow(text, start + 1, text[start])
+
+
+def _plain(text: str, start: int) -> Iterator[tuple[str, int, int]]:
+    return _flow(text, start, None)
+
+
+def _flow(text: str, index: int, quote: str | None) -> Iterator[tuple[str, int, int]]:
+    """A flow scalar from `index`: plain (`quote` None) or quoted, up to its closing quote."""
     pending: list[tuple[str, int, int]] = []  # whitespace that a following line break would drop
     while index < len(text):
         char = text[index]
@@ -122,26 +129,6 @@ def _quoted(text: str, start: int) -> Iterator[tuple[str, int, int]]:
                 index += 2
                 continue
             return
-        if char == "\n":
-            pending = []
-            folded, index = _fold(text, index)
-            for piece in folded:
-                yield piece, index, index
-            continue
-        if char in " \t":
-            pending.append((char, index, index + 1))
-        else:
-            yield from pending
-            pending = []
-            yield char, index, index + 1
-        index += 1
-
-
-def _plain(text: str, start: int) -> Iterator[tuple[str, int, int]]:
-    index = start
-    pending: list[tuple[str, int, int]] = []
-    while index < len(text):
-        char = text[index]
         if char == "\n":
             pending = []
             folded, index = _fold(text, index)
